@@ -1,0 +1,74 @@
+/** Every failure of the storage layer a caller can meet, as a tagged error carrying its facts. */
+import { Data } from 'effect'
+
+/** A configuration value that does not decode; `key` names the setting, `value` what was given. */
+export class InvalidLogConfigError extends Data.TaggedError('InvalidLogConfigError')<{
+  readonly key: string
+  readonly value: unknown
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `invalid log config ${this.key}=${JSON.stringify(this.value)}: ${this.reason}`
+  }
+}
+
+/** A batch bigger than maxBatchBytes was refused; nothing was written. */
+export class RecordBatchTooLargeError extends Data.TaggedError('RecordBatchTooLargeError')<{
+  readonly batchBytes: number
+  readonly maxBatchBytes: number
+}> {
+  override get message(): string {
+    return `record batch of ${this.batchBytes} bytes exceeds maxBatchBytes ${this.maxBatchBytes}; nothing was written`
+  }
+}
+
+/** Bytes that are not a valid RecordBatch v2: given by a caller, or found on disk. */
+export class CorruptRecordBatchError extends Data.TaggedError('CorruptRecordBatchError')<{
+  /** The file the bytes came from, or `<input>` for bytes handed to append. */
+  readonly file: string
+  /** Byte position of the batch inside that file or buffer. */
+  readonly position: number
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `corrupt record batch in ${this.file} at byte ${this.position}: ${this.reason}`
+  }
+}
+
+/** An index file whose entries contradict themselves or the log; it is rebuilt from the log. */
+export class CorruptIndexError extends Data.TaggedError('CorruptIndexError')<{
+  readonly file: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `corrupt index ${this.file}: ${this.reason}`
+  }
+}
+
+/** A read or truncation at an offset the log does not hold. */
+export class OffsetOutOfRangeError extends Data.TaggedError('OffsetOutOfRangeError')<{
+  readonly offset: bigint
+  readonly logStartOffset: bigint
+  readonly logEndOffset: bigint
+}> {
+  override get message(): string {
+    return `offset ${this.offset} is out of range [${this.logStartOffset}, ${this.logEndOffset}]`
+  }
+}
+
+/** Any operation on a log after close() or delete(). */
+export class LogClosedError extends Data.TaggedError('LogClosedError')<{
+  readonly dir: string
+}> {
+  override get message(): string {
+    return `log ${this.dir} is closed`
+  }
+}
+
+export type StorageError =
+  | InvalidLogConfigError
+  | RecordBatchTooLargeError
+  | CorruptRecordBatchError
+  | CorruptIndexError
+  | OffsetOutOfRangeError
+  | LogClosedError
