@@ -12,6 +12,15 @@ export class InvalidLogConfigError extends Data.TaggedError('InvalidLogConfigErr
   }
 }
 
+/** Records or options that cannot make a valid batch; nothing was encoded. */
+export class InvalidRecordBatchInputError extends Data.TaggedError('InvalidRecordBatchInputError')<{
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `cannot encode record batch: ${this.reason}`
+  }
+}
+
 /** A batch bigger than maxBatchBytes was refused; nothing was written. */
 export class RecordBatchTooLargeError extends Data.TaggedError('RecordBatchTooLargeError')<{
   readonly batchBytes: number
@@ -68,6 +77,7 @@ export class LogClosedError extends Data.TaggedError('LogClosedError')<{
 export type StorageError =
   | InvalidLogConfigError
   | RecordBatchTooLargeError
+  | InvalidRecordBatchInputError
   | CorruptRecordBatchError
   | CorruptIndexError
   | OffsetOutOfRangeError

@@ -1,1 +1,8 @@
-export {}
+// For Rivulet's own packages and tests: the pieces below the Log.
+export * from './index.js'
+export { LogSegment } from './segment/log-segment.js'
+export * from './segment/segment-files.js'
+export { OffsetIndex } from './offset-index.js'
+export { TimeIndex } from './time-index.js'
+export { scanBatches } from './recovery.js'
+export { segmentsToDelete } from './retention.js'

@@ -1,0 +1,51 @@
+/**
+ * What the BrokerActor answers: one per node. It owns the node's topic registry (persisted in the
+ * data directory), spawns and stops the PartitionActors it hosts, and hands out producer ids.
+ */
+import type { LogConfigInput } from '@rivulet/storage'
+import type { ActorPath } from '../actor/actor-path.js'
+import type { ReplyTo } from '../actor/actor-ref.js'
+import type { PartitionDescription } from '../partition/partition-protocol.js'
+
+/** Per-topic settings: the log settings every partition of the topic uses. */
+export type TopicConfig = LogConfigInput
+
+export interface TopicMetadata {
+  readonly name: string
+  readonly partitionCount: number
+  /** Path of each partition's leader actor, by partition number. */
+  readonly partitionLeaders: readonly ActorPath[]
+}
+
+export interface TopicDescription {
+  readonly name: string
+  readonly config: TopicConfig
+  readonly partitions: readonly PartitionDescription[]
+}
+
+export interface ProducerIdentity {
+  readonly producerId: bigint
+  readonly producerEpoch: number
+}
+
+export type BrokerMessage =
+  | {
+      readonly _tag: 'CreateTopic'
+      readonly name: string
+      readonly partitions: number
+      readonly config: TopicConfig
+      readonly replyTo: ReplyTo<TopicMetadata>
+    }
+  | { readonly _tag: 'DeleteTopic'; readonly name: string; readonly replyTo: ReplyTo<void> }
+  | { readonly _tag: 'ListTopics'; readonly replyTo: ReplyTo<readonly string[]> }
+  | { readonly _tag: 'DescribeTopic'; readonly name: string; readonly replyTo: ReplyTo<TopicDescription> }
+  /** Raises a topic's partition count to `totalCount` (never lowers it). */
+  | { readonly _tag: 'CreatePartitions'; readonly name: string; readonly totalCount: number; readonly replyTo: ReplyTo<TopicMetadata> }
+  | { readonly _tag: 'AlterTopicConfig'; readonly name: string; readonly config: TopicConfig; readonly replyTo: ReplyTo<void> }
+  /**
+   * Where a topic's partitions are. With `autoCreate` and the broker's autoCreateTopics setting,
+   * an unknown topic is created with the broker's default partition count.
+   */
+  | { readonly _tag: 'Metadata'; readonly topic: string; readonly autoCreate: boolean; readonly replyTo: ReplyTo<TopicMetadata> }
+  /** A fresh producer id (never reused, even across restarts) for an idempotent producer. */
+  | { readonly _tag: 'InitProducerId'; readonly replyTo: ReplyTo<ProducerIdentity> }

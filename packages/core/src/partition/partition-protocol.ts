@@ -1,0 +1,60 @@
+/**
+ * What a PartitionActor answers. One actor per partition replica; it owns the log, the high
+ * watermark and the producer-state table, and handles one message at a time.
+ */
+import type { LogConfigInput } from '@rivulet/storage'
+import type { ReplyTo } from '../actor/actor-ref.js'
+
+/** 0: no reply awaited; 1: the leader appended; 'all': every in-sync replica has it. */
+export type Acks = 0 | 1 | 'all'
+
+export interface ProduceResult {
+  /** The offset of the batch's first record. For a retried duplicate, the original offset. */
+  readonly baseOffset: bigint
+  readonly logStartOffset: bigint
+  /** True when the batch was a retry the partition already had: nothing was appended. */
+  readonly duplicate: boolean
+}
+
+export interface FetchResult {
+  /** Whole record batches (RecordBatch v2 bytes, as on disk); may start before the fetch offset. */
+  readonly records: Buffer
+  readonly highWatermark: bigint
+  readonly logStartOffset: bigint
+}
+
+export type OffsetSpec = 'earliest' | 'latest' | { readonly timestamp: number }
+
+export interface PartitionDescription {
+  readonly topic: string
+  readonly partition: number
+  readonly logStartOffset: bigint
+  readonly logEndOffset: bigint
+  readonly highWatermark: bigint
+  readonly sizeBytes: number
+  readonly segmentCount: number
+}
+
+export type PartitionMessage =
+  /** Appends one batch (offsets assigned here); idempotent when the batch has a producer id. */
+  | { readonly _tag: 'Produce'; readonly batch: Buffer; readonly acks: Acks; readonly replyTo: ReplyTo<ProduceResult> }
+  /**
+   * Reads whole batches from `offset`. At the end of the log it waits (without blocking the
+   * partition) until records arrive or `maxWaitMs` passes: a long poll, never a busy loop.
+   */
+  | {
+      readonly _tag: 'Fetch'
+      readonly offset: bigint
+      readonly maxBytes: number
+      readonly maxWaitMs: number
+      readonly replyTo: ReplyTo<FetchResult>
+    }
+  /** The first offset at or after a timestamp (undefined: none), or the log start/end. */
+  | { readonly _tag: 'ListOffset'; readonly spec: OffsetSpec; readonly replyTo: ReplyTo<bigint | undefined> }
+  | { readonly _tag: 'Describe'; readonly replyTo: ReplyTo<PartitionDescription> }
+  /** Applies a changed topic config to the log (retention, segment size, ...). */
+  | { readonly _tag: 'AlterConfig'; readonly config: LogConfigInput; readonly replyTo: ReplyTo<void> }
+  /** Runs retention and compaction now; also sent by the partition's own timer. */
+  | { readonly _tag: 'Maintain'; readonly replyTo?: ReplyTo<void> }
+  /** Closes the log and removes its files (the topic is being deleted). */
+  | { readonly _tag: 'DeleteLog'; readonly replyTo: ReplyTo<void> }

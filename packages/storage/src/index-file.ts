@@ -1,0 +1,143 @@
+/**
+ * The storage both sparse indexes share: fixed-size entries kept in one in-memory Buffer laid out
+ * exactly as the file, appended to the file in batches (writePending, flush, close) rather than one
+ * write per entry. Losing unwritten entries in a crash is harmless: the segment finds the index
+ * short and catches it up from the log.
+ */
+import { closeSync, fdatasync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { CorruptIndexError } from './errors.js'
+
+const INITIAL_CAPACITY_ENTRIES = 64
+
+export class IndexFile {
+  /** Entries [0, entryCount) as they are (or will be) on disk; capacity beyond is scratch. */
+  entries: Buffer
+  entryCount: number
+  private entriesOnDisk: number
+  private fd: number | undefined
+  private syncsInFlight = 0
+  private closeWhenSynced = false
+  private closed = false
+
+  private constructor(
+    readonly file: string,
+    readonly entryBytes: number,
+    entries: Buffer,
+    entryCount: number,
+    fd: number | undefined,
+  ) {
+    this.entries = entries
+    this.entryCount = entryCount
+    this.entriesOnDisk = entryCount
+    this.fd = fd
+  }
+
+  /** A new empty index file; an old file of that name is emptied (an index is derived data). */
+  static create(file: string, entryBytes: number): IndexFile {
+    const fd = openSync(file, 'w+')
+    return new IndexFile(file, entryBytes, Buffer.alloc(INITIAL_CAPACITY_ENTRIES * entryBytes), 0, fd)
+  }
+
+  /** Reads the whole file; the caller validates the entries. The file is opened again only to write. */
+  static load(file: string, entryBytes: number): IndexFile {
+    const bytes = readFileSync(file)
+    if (bytes.length % entryBytes !== 0) {
+      throw new CorruptIndexError({
+        file,
+        reason: `size ${bytes.length} bytes is not a multiple of the ${entryBytes}-byte entry`,
+      })
+    }
+    return new IndexFile(file, entryBytes, bytes, bytes.length / entryBytes, undefined)
+  }
+
+  /** Makes room for one more entry and returns the byte position to write it at. */
+  reserveEntry(): number {
+    this.ensureOpen()
+    const at = this.entryCount * this.entryBytes
+    if (at + this.entryBytes > this.entries.length) {
+      const grown = Buffer.alloc(Math.max(2 * this.entries.length, INITIAL_CAPACITY_ENTRIES * this.entryBytes))
+      this.entries.copy(grown, 0, 0, at)
+      this.entries = grown
+    }
+    this.entryCount++
+    return at
+  }
+
+  get pendingEntryCount(): number {
+    return this.entryCount - this.entriesOnDisk
+  }
+
+  /** Drops entries [count, entryCount), from memory and from the file. */
+  truncateToEntries(count: number): void {
+    this.ensureOpen()
+    if (count >= this.entryCount) return
+    this.entryCount = count
+    if (this.entriesOnDisk > count) {
+      ftruncateSync(this.writableFd(), count * this.entryBytes)
+      this.entriesOnDisk = count
+    }
+  }
+
+  /** Hands entries not yet written to the OS (no fsync). */
+  writePending(): void {
+    this.ensureOpen()
+    if (this.entriesOnDisk === this.entryCount) return
+    const from = this.entriesOnDisk * this.entryBytes
+    const length = (this.entryCount - this.entriesOnDisk) * this.entryBytes
+    const fd = this.writableFd()
+    let written = 0
+    while (written < length) {
+      written += writeSync(fd, this.entries, from + written, length - written, from + written)
+    }
+    this.entriesOnDisk = this.entryCount
+  }
+
+  /** Writes pending entries and fdatasyncs the file without blocking the event loop. */
+  async flush(): Promise<void> {
+    this.writePending()
+    if (this.fd === undefined) return
+    const fd = this.fd
+    this.syncsInFlight++
+    try {
+      await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())))
+    } finally {
+      this.syncsInFlight--
+      if (this.syncsInFlight === 0 && this.closeWhenSynced) this.closeFd()
+    }
+  }
+
+  /** Writes pending entries (no fsync: call flush first when that matters) and releases the file. */
+  close(): void {
+    if (this.closed) return
+    this.writePending()
+    this.closed = true
+    if (this.syncsInFlight > 0) this.closeWhenSynced = true
+    else this.closeFd()
+  }
+
+  /** Closes without writing and removes the file. */
+  delete(): void {
+    if (!this.closed) {
+      this.closed = true
+      if (this.syncsInFlight > 0) this.closeWhenSynced = true
+      else this.closeFd()
+    }
+    rmSync(this.file, { force: true })
+  }
+
+  private writableFd(): number {
+    // A loaded index holds no descriptor until it is written: closed segments rarely are, and so
+    // cost no file descriptor.
+    if (this.fd === undefined) this.fd = openSync(this.file, 'r+')
+    return this.fd
+  }
+
+  private closeFd(): void {
+    if (this.fd !== undefined) closeSync(this.fd)
+    this.fd = undefined
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new Error(`index ${this.file} is closed`)
+  }
+}

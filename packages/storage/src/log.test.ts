@@ -1,0 +1,252 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { CorruptRecordBatchError, InvalidLogConfigError, LogClosedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js'
+import { Log } from './log.js'
+import { decodeRecords } from './record-batch/decoder.js'
+import { encodeRecordBatch } from './record-batch/encoder.js'
+import { batchSizeAt, baseOffsetAt, CRC_AT, lastOffsetAt } from './record-batch/batch-header.js'
+
+const dirs: string[] = []
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rivulet-log-'))
+  dirs.push(dir)
+  return dir
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+const batchOf = (values: readonly string[], timestamp = Date.now()) =>
+  encodeRecordBatch(values.map((v) => ({ key: Buffer.from(`k-${v}`), value: Buffer.from(v), timestamp })))
+
+/** Every record from `from` to the end, reading batch by batch as a consumer would. */
+const readAll = async (log: Log, from = log.logStartOffset): Promise<Array<{ offset: bigint; value: string }>> => {
+  const out: Array<{ offset: bigint; value: string }> = []
+  let offset = from
+  while (offset < log.logEndOffset) {
+    const { bytes } = await log.read(offset, { maxBytes: 64 })
+    expect(bytes.length).toBeGreaterThan(0)
+    for (let at = 0; at < bytes.length; at += batchSizeAt(bytes, at)) {
+      const base = baseOffsetAt(bytes, at)
+      for (const r of decodeRecords(bytes, at)) {
+        const recordOffset = base + BigInt(r.offsetDelta)
+        if (recordOffset >= offset) out.push({ offset: recordOffset, value: r.value!.toString() })
+      }
+      offset = lastOffsetAt(bytes, at) + 1n
+    }
+  }
+  return out
+}
+
+const segmentLogFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.log')).sort()
+
+describe('Log', () => {
+  it('assigns dense offsets and reads back what it appended', async () => {
+    const log = await Log.open(tempDir(), { flush: 'os' })
+    expect([log.logStartOffset, log.logEndOffset]).toEqual([0n, 0n])
+    const first = await log.append(batchOf(['a', 'b', 'c']))
+    const second = await log.append(batchOf(['d']))
+    expect(first).toMatchObject({ baseOffset: 0n, lastOffset: 2n, recordCount: 3, batchCount: 1, logEndOffset: 3n })
+    expect(second).toMatchObject({ baseOffset: 3n, lastOffset: 3n, logEndOffset: 4n })
+    expect((await readAll(log)).map((r) => `${r.offset}:${r.value}`)).toEqual(['0:a', '1:b', '2:c', '3:d'])
+    await log.close()
+  })
+
+  it('appends several batches given in one buffer, each with its own offsets', async () => {
+    const log = await Log.open(tempDir(), { flush: 'os' })
+    const result = await log.append(Buffer.concat([batchOf(['a', 'b']), batchOf(['c'])]))
+    expect(result).toMatchObject({ baseOffset: 0n, lastOffset: 2n, batchCount: 2, recordCount: 3 })
+    expect((await readAll(log)).map((r) => r.value)).toEqual(['a', 'b', 'c'])
+    await log.close()
+  })
+
+  it('restores every offset after close and reopen', async () => {
+    const dir = tempDir()
+    const log = await Log.open(dir, { segmentBytes: 200, flush: 'os' })
+    for (let i = 0; i < 20; i++) await log.append(batchOf([`v${i}`, `w${i}`]))
+    const before = await readAll(log)
+    await log.close()
+    const reopened = await Log.open(dir, { segmentBytes: 200, flush: 'os' })
+    expect(reopened.logEndOffset).toBe(40n)
+    expect(reopened.segmentCount).toBeGreaterThan(3)
+    expect(await readAll(reopened)).toEqual(before)
+    expect(reopened.recovery).toBeUndefined()
+    await reopened.close()
+  })
+
+  it('refuses a batch above maxBatchBytes and writes nothing', async () => {
+    const dir = tempDir()
+    const log = await Log.open(dir, { maxBatchBytes: 100, flush: 'os' })
+    await log.append(batchOf(['ok']))
+    const big = encodeRecordBatch([{ key: null, value: Buffer.alloc(200) }])
+    const error = await log.append(big).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RecordBatchTooLargeError)
+    expect((error as RecordBatchTooLargeError).message).toMatch(/exceeds maxBatchBytes 100/)
+    expect(log.logEndOffset).toBe(1n)
+    await log.close()
+    expect(statSync(join(dir, segmentLogFiles(dir)[0]!)).size).toBe(batchOf(['ok']).length)
+  })
+
+  it('refuses corrupt, truncated or empty input with the position of the bad batch, writing nothing', async () => {
+    const log = await Log.open(tempDir(), { flush: 'os' })
+    const good = batchOf(['a'])
+    const flipped = batchOf(['b'])
+    flipped[flipped.length - 1]! ^= 0xff
+    const both = Buffer.concat([good, flipped])
+    await expect(log.append(both)).rejects.toMatchObject({ _tag: 'CorruptRecordBatchError', position: good.length })
+    await expect(log.append(good.subarray(0, good.length - 3))).rejects.toBeInstanceOf(CorruptRecordBatchError)
+    await expect(log.append(Buffer.alloc(0))).rejects.toThrow(/no record batch/)
+    expect(log.logEndOffset).toBe(0n)
+    await log.close()
+  })
+
+  it('reports reads outside [logStart, logEnd] as OffsetOutOfRangeError and the end as empty', async () => {
+    const log = await Log.open(tempDir(), { flush: 'os' })
+    await log.append(batchOf(['a', 'b']))
+    expect((await log.read(2n, { maxBytes: 1000 })).bytes.length).toBe(0)
+    const error = await log.read(3n, { maxBytes: 1000 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(OffsetOutOfRangeError)
+    expect((error as Error).message).toBe('offset 3 is out of range [0, 2]')
+    await expect(log.read(-1n, { maxBytes: 1000 })).rejects.toBeInstanceOf(OffsetOutOfRangeError)
+    await log.close()
+  })
+
+  it('returns whole batches: the one holding the offset, and a first batch bigger than maxBytes', async () => {
+    const log = await Log.open(tempDir(), { flush: 'os' })
+    await log.append(batchOf(['a', 'b', 'c']))
+    await log.append(batchOf(['d']))
+    const { bytes } = await log.read(1n, { maxBytes: 1 })
+    expect(baseOffsetAt(bytes, 0)).toBe(0n)
+    expect(bytes.length).toBe(batchSizeAt(bytes, 0))
+    const bounded = await log.read(0n, { maxBytes: 10_000, maxOffset: 3n })
+    expect(bounded.bytes.length).toBe(batchSizeAt(bounded.bytes, 0))
+    await log.close()
+  })
+
+  it('rolls segments on size and on age, naming them by base offset', async () => {
+    let now = 1_000_000
+    const dir = tempDir()
+    const log = await Log.open(dir, { segmentBytes: 150, segmentMs: 60_000, flush: 'os' }, { nowMs: () => now })
+    await log.append(batchOf(['a'], now))
+    await log.append(batchOf(['b'], now))
+    await log.append(batchOf(['c'], now))
+    expect(segmentLogFiles(dir)).toEqual(['00000000000000000000.log', '00000000000000000002.log'])
+    const bigLog = await Log.open(tempDir(), { segmentMs: 60_000, flush: 'os' }, { nowMs: () => now })
+    await bigLog.append(batchOf(['a'], now))
+    now += 60_001
+    await bigLog.append(batchOf(['b'], now))
+    expect(bigLog.segmentCount).toBe(2)
+    await Promise.all([log.close(), bigLog.close()])
+  })
+
+  it('deletes expired segments, advancing the log start offset', async () => {
+    let now = 10_000
+    const log = await Log.open(tempDir(), { segmentBytes: 1, retentionMs: 5_000, flush: 'os' }, { nowMs: () => now })
+    for (let i = 0; i < 5; i++) await log.append(batchOf([`v${i}`], now + i * 1_000))
+    now = 10_000 + 4_000 + 5_001
+    expect(await log.applyRetention()).toEqual({ deletedSegments: 5, logStartOffset: 5n })
+    expect(log.logEndOffset).toBe(5n)
+    await expect(log.read(4n, { maxBytes: 100 })).rejects.toBeInstanceOf(OffsetOutOfRangeError)
+    const next = await log.append(batchOf(['after']))
+    expect(next.baseOffset).toBe(5n)
+    await log.close()
+  })
+
+  it('deletes oldest segments beyond retentionBytes', async () => {
+    const log = await Log.open(tempDir(), { segmentBytes: 1, retentionMs: -1, retentionBytes: 250, flush: 'os' })
+    for (let i = 0; i < 6; i++) await log.append(batchOf([`v${i}`]))
+    const { deletedSegments } = await log.applyRetention()
+    expect(deletedSegments).toBeGreaterThan(0)
+    expect(log.sizeBytes).toBeGreaterThanOrEqual(250)
+    expect((await readAll(log)).map((r) => r.value)).toEqual(
+      ['v0', 'v1', 'v2', 'v3', 'v4', 'v5'].slice(Number(log.logStartOffset)),
+    )
+    await log.close()
+  })
+
+  it('truncates to an offset, dropping whole batches and later segments', async () => {
+    const log = await Log.open(tempDir(), { segmentBytes: 200, flush: 'os' })
+    for (let i = 0; i < 10; i++) await log.append(batchOf([`a${i}`, `b${i}`]))
+    await log.truncateTo(7n) // inside the batch [6, 7]: the whole batch goes
+    expect(log.logEndOffset).toBe(6n)
+    expect((await log.append(batchOf(['x']))).baseOffset).toBe(6n)
+    expect((await readAll(log)).map((r) => r.value).slice(-2)).toEqual(['b2', 'x'])
+    await log.truncateTo(0n)
+    expect([log.logStartOffset, log.logEndOffset]).toEqual([0n, 0n])
+    await log.close()
+  })
+
+  it('finds the first offset at or after a timestamp', async () => {
+    const log = await Log.open(tempDir(), { segmentBytes: 200, indexIntervalBytes: 1, flush: 'os' })
+    for (let i = 0; i < 10; i++) await log.append(batchOf([`v${i}`], 1_000 + i * 10))
+    expect(await log.offsetForTimestamp(0)).toBe(0n)
+    expect(await log.offsetForTimestamp(1_045)).toBe(5n)
+    expect(await log.offsetForTimestamp(1_050)).toBe(5n)
+    expect(await log.offsetForTimestamp(1_091)).toBeUndefined()
+    await log.close()
+  })
+
+  it('truncates a torn tail on open and keeps every whole batch before it', async () => {
+    const dir = tempDir()
+    const log = await Log.open(dir, { flush: 'every-batch' })
+    await log.append(batchOf(['a']))
+    await log.append(batchOf(['b']))
+    await log.close()
+    const file = join(dir, segmentLogFiles(dir)[0]!)
+    truncateSync(file, statSync(file).size - 5)
+    const reopened = await Log.open(dir)
+    expect(reopened.recovery?.truncatedBytes).toBe(batchOf(['b']).length - 5)
+    expect(reopened.recovery?.reason).toMatch(/truncated/)
+    expect((await readAll(reopened)).map((r) => r.value)).toEqual(['a'])
+    expect((await reopened.append(batchOf(['c']))).baseOffset).toBe(1n)
+    await reopened.close()
+  })
+
+  it('never serves a corrupt batch of a closed segment: the error names file and position', async () => {
+    const dir = tempDir()
+    const log = await Log.open(dir, { segmentBytes: 1, flush: 'os' })
+    for (let i = 0; i < 3; i++) await log.append(batchOf([`v${i}`]))
+    await log.close()
+    const first = join(dir, segmentLogFiles(dir)[0]!)
+    const bytes = readFileSync(first)
+    bytes[CRC_AT + 10]! ^= 0x01
+    writeFileSync(first, bytes)
+    const reopened = await Log.open(dir, { segmentBytes: 1, flush: 'os' })
+    const error = await reopened.read(0n, { maxBytes: 1000 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CorruptRecordBatchError)
+    expect((error as CorruptRecordBatchError).file).toBe(first)
+    expect((error as CorruptRecordBatchError).position).toBe(0)
+    expect((await readAll(reopened, 1n)).map((r) => r.value)).toEqual(['v1', 'v2'])
+    await reopened.close()
+  })
+
+  it('rejects calls after close, and a second close is harmless', async () => {
+    const log = await Log.open(tempDir())
+    await log.close()
+    await log.close()
+    await expect(log.append(batchOf(['a']))).rejects.toBeInstanceOf(LogClosedError)
+    await expect(log.read(0n, { maxBytes: 10 })).rejects.toBeInstanceOf(LogClosedError)
+  })
+
+  it('refuses a bad config naming the key', async () => {
+    await expect(Log.open(tempDir(), { segmentBytes: -1 })).rejects.toBeInstanceOf(InvalidLogConfigError)
+    await expect(Log.open(tempDir(), { flush: 'never' })).rejects.toThrow(/flush="never"/)
+  })
+
+  it('shares fsyncs between concurrent appends under flush every-batch', async () => {
+    const log = await Log.open(tempDir(), { flush: 'every-batch' })
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(batchOf([`v${i}`]))))
+    expect(results.map((r) => r.baseOffset)).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(i)))
+    await log.close()
+  })
+
+  it('delete removes the directory', async () => {
+    const dir = tempDir()
+    const log = await Log.open(dir)
+    await log.append(batchOf(['a']))
+    await log.delete()
+    expect(() => readdirSync(dir)).toThrow()
+  })
+})

@@ -1,0 +1,354 @@
+/**
+ * A partition's log: a directory of segments, oldest first, the last one active (appended to).
+ *
+ * The log assigns offsets: each appended batch gets the next base offset written into its header
+ * (outside the CRC), so the caller's bytes go to disk as they are. Reads return whole batches as
+ * one slice of a segment file. Offsets are `bigint` at this API (per batch, never per record).
+ *
+ * After a crash, opening the log scans the active segment, truncates a torn or corrupt tail and
+ * rebuilds its indexes. Closed segments were fsynced when they were rolled, so only their indexes
+ * may need rebuilding. A compaction interrupted by a crash is finished or discarded on open (see
+ * compaction.ts).
+ */
+import { mkdirSync, rmSync } from 'node:fs'
+import { compactLog, type CompactionResult } from './compaction.js'
+import { CorruptRecordBatchError, LogClosedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js'
+import { decodeLogConfig, type LogConfig, type LogConfigInput } from './log-config.js'
+import {
+  batchSizeAt,
+  lastOffsetDeltaAt,
+  maxTimestampAt,
+  recordCountAt,
+  writeBaseOffsetAt,
+  writePartitionLeaderEpochAt,
+} from './record-batch/batch-header.js'
+import { checkBatchAt } from './record-batch/validate.js'
+import { segmentsToDelete, shouldRollForRetention } from './retention.js'
+import { LogSegment } from './segment/log-segment.js'
+import { finishInterruptedSwaps, listSegmentBaseOffsets } from './segment/segment-files.js'
+import { SyncScheduler } from './sync-scheduler.js'
+
+export interface LogOptions {
+  /** The clock used for segment age and retention; tests pass a virtual one. */
+  readonly nowMs?: () => number
+}
+
+export interface AppendOptions {
+  /** Stamped into each batch's partitionLeaderEpoch field (outside the CRC). */
+  readonly leaderEpoch?: number
+}
+
+export interface AppendResult {
+  readonly baseOffset: bigint
+  readonly lastOffset: bigint
+  readonly batchCount: number
+  readonly recordCount: number
+  /** The log end offset after this append. */
+  readonly logEndOffset: bigint
+}
+
+export interface ReadOptions {
+  /** Upper bound on the bytes returned, except that a first batch bigger than this comes whole. */
+  readonly maxBytes: number
+  /** Only batches whose last offset is below this (e.g. the high watermark) are returned. */
+  readonly maxOffset?: bigint
+}
+
+export interface LogReadResult {
+  /** Whole record batches, possibly empty; the first may start before the requested offset. */
+  readonly bytes: Buffer
+  readonly logStartOffset: bigint
+  readonly logEndOffset: bigint
+}
+
+export interface RetentionResult {
+  readonly deletedSegments: number
+  readonly logStartOffset: bigint
+}
+
+export class Log {
+  private closed = false
+  private readonly sync: SyncScheduler
+
+  private constructor(
+    readonly dir: string,
+    readonly config: LogConfig,
+    private readonly segments: LogSegment[],
+    private readonly nowMs: () => number,
+    /** What recovery cut from the active segment on open, for the caller to report. */
+    readonly recovery: { readonly truncatedBytes: number; readonly reason: string } | undefined,
+  ) {
+    this.sync = new SyncScheduler(config.flush, () => this.active)
+  }
+
+  /** Opens (or creates) the log in `dir`, recovering the active segment after an unclean stop. */
+  static async open(dir: string, configInput: LogConfigInput = {}, options: LogOptions = {}): Promise<Log> {
+    const config = decodeLogConfig(configInput)
+    mkdirSync(dir, { recursive: true })
+    finishInterruptedSwaps(dir)
+    const baseOffsets = listSegmentBaseOffsets(dir)
+    const segments: LogSegment[] = []
+    let recovery: Log['recovery']
+    if (baseOffsets.length === 0) {
+      segments.push(LogSegment.create(dir, 0n, config.indexIntervalBytes))
+    } else {
+      for (const [i, baseOffset] of baseOffsets.entries()) {
+        const isActive = i === baseOffsets.length - 1
+        const segment = LogSegment.open(dir, baseOffset, config.indexIntervalBytes, { recover: isActive })
+        if (isActive && segment.recovered !== undefined && segment.recovered.truncatedBytes > 0) {
+          recovery = segment.recovered
+        }
+        segments.push(segment)
+      }
+    }
+    return new Log(dir, config, segments, options.nowMs ?? Date.now, recovery)
+  }
+
+  get logStartOffset(): bigint {
+    return this.segments[0]!.baseOffset
+  }
+
+  get logEndOffset(): bigint {
+    return this.active.nextOffset
+  }
+
+  get sizeBytes(): number {
+    return this.segments.reduce((total, segment) => total + segment.sizeBytes, 0)
+  }
+
+  get segmentCount(): number {
+    return this.segments.length
+  }
+
+  private get active(): LogSegment {
+    return this.segments[this.segments.length - 1]!
+  }
+
+  /**
+   * Appends one or more whole record batches and assigns their offsets, resolving once the flush
+   * policy is met. The buffer is taken over: its base offset (and leader epoch) fields are
+   * rewritten in place. Every batch is checked first (length, magic, CRC, maxBatchBytes); if any
+   * fails, nothing is written.
+   */
+  async append(batches: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
+    const result = this.appendUnflushed(batches, options)
+    await this.sync.policyBarrier()
+    return result
+  }
+
+  /**
+   * `append` without waiting for the flush policy: the bytes are written (visible to reads) when
+   * this returns. A caller appending many batches in a row then awaits `flushedPerPolicy()` once
+   * before acknowledging any of them: that is group commit.
+   */
+  appendUnflushed(batches: Buffer, options: AppendOptions = {}): AppendResult {
+    this.ensureOpen()
+    let batchCount = 0
+    let recordCount = 0
+    let maxTimestamp = -1
+    for (let at = 0; at < batches.length; ) {
+      const reason = checkBatchAt(batches, at)
+      if (reason !== undefined) throw new CorruptRecordBatchError({ file: '<input>', position: at, reason })
+      const size = batchSizeAt(batches, at)
+      if (size > this.config.maxBatchBytes) {
+        throw new RecordBatchTooLargeError({ batchBytes: size, maxBatchBytes: this.config.maxBatchBytes })
+      }
+      batchCount++
+      recordCount += recordCountAt(batches, at)
+      maxTimestamp = Math.max(maxTimestamp, maxTimestampAt(batches, at))
+      at += size
+    }
+    if (batchCount === 0) {
+      throw new CorruptRecordBatchError({ file: '<input>', position: 0, reason: 'no record batch to append' })
+    }
+
+    const baseOffset = this.logEndOffset
+    let nextOffset = baseOffset
+    for (let at = 0; at < batches.length; at += batchSizeAt(batches, at)) {
+      writeBaseOffsetAt(batches, at, nextOffset)
+      if (options.leaderEpoch !== undefined) writePartitionLeaderEpochAt(batches, at, options.leaderEpoch)
+      nextOffset += BigInt(lastOffsetDeltaAt(batches, at)) + 1n
+    }
+    const lastOffset = nextOffset - 1n
+
+    this.rollIfNeeded(batches.length, lastOffset, maxTimestamp)
+    this.active.append(batches, lastOffset, maxTimestamp)
+    this.sync.noteWrite()
+    return { baseOffset, lastOffset, batchCount, recordCount, logEndOffset: nextOffset }
+  }
+
+  /** Resolves when everything appended so far is as durable as the flush policy asks. */
+  flushedPerPolicy(): Promise<void> {
+    return this.sync.policyBarrier()
+  }
+
+  /**
+   * Reads whole batches from the one holding `offset`, up to `maxBytes`. Reading at the log end
+   * offset returns no bytes; below the log start or past the end is an OffsetOutOfRangeError.
+   */
+  async read(offset: bigint, options: ReadOptions): Promise<LogReadResult> {
+    this.ensureOpen()
+    this.ensureInRange(offset)
+    let bytes: Buffer = EMPTY
+    // Compaction can leave a segment with nothing at or after `offset`: go on to the next one.
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const found = this.segments[i]!.read(offset, options.maxBytes, options.maxOffset)
+      if (found !== undefined) {
+        bytes = found.bytes
+        break
+      }
+    }
+    return { bytes, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset }
+  }
+
+  /** The first offset whose record timestamp is at or after `timestampMs`, or undefined if none. */
+  async offsetForTimestamp(timestampMs: number): Promise<bigint | undefined> {
+    this.ensureOpen()
+    for (const segment of this.segments) {
+      if (segment.maxTimestamp < timestampMs) continue
+      const offset = segment.findOffsetByTimestamp(timestampMs)
+      if (offset !== undefined) return offset
+    }
+    return undefined
+  }
+
+  /**
+   * Removes every batch whose last offset is at or after `offset`, so the log end offset becomes
+   * at most `offset` (less when a batch straddles it: batches are atomic). For replicas whose
+   * leader never had those records.
+   */
+  async truncateTo(offset: bigint): Promise<void> {
+    this.ensureOpen()
+    if (offset >= this.logEndOffset) return
+    if (offset < this.logStartOffset) {
+      throw new OffsetOutOfRangeError({ offset, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset })
+    }
+    await this.sync.drain()
+    while (this.segments.length > 1 && this.active.baseOffset >= offset) {
+      this.segments.pop()!.delete()
+    }
+    this.active.truncateTo(offset)
+    this.sync.noteWrite()
+    await this.sync.policyBarrier()
+  }
+
+  /** Deletes every segment and starts again, empty, at `offset` (a replica far behind its leader). */
+  async truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    this.ensureOpen()
+    await this.sync.drain()
+    for (const segment of this.segments.splice(0)) segment.delete()
+    this.segments.push(LogSegment.create(this.dir, offset, this.config.indexIntervalBytes))
+  }
+
+  /** Closes the active segment and starts a new one at the log end offset. */
+  async roll(): Promise<void> {
+    this.ensureOpen()
+    if (this.active.isEmpty) return
+    this.rollNow()
+    await this.sync.policyBarrier()
+  }
+
+  /** Applies time and size retention: deletes whole old segments and advances the log start. */
+  async applyRetention(): Promise<RetentionResult> {
+    this.ensureOpen()
+    const now = this.nowMs()
+    if (shouldRollForRetention(this.active, this.config, now)) this.rollNow()
+    await this.sync.drain()
+    const count = segmentsToDelete(this.segments, this.config, now)
+    for (const segment of this.segments.splice(0, count)) segment.delete()
+    return { deletedSegments: count, logStartOffset: this.logStartOffset }
+  }
+
+  // --- compaction (compaction.ts, by the compaction helper) ---
+  /**
+   * Compacts the closed segments when the cleanup policy includes 'compact' (see compaction.ts),
+   * tombstones expiring by this log's clock. Waits first for fsyncs under way: their segments'
+   * files are about to be replaced.
+   */
+  async compact(): Promise<CompactionResult> {
+    this.ensureOpen()
+    await this.sync.drain()
+    return compactLog(this, this.nowMs())
+  }
+  // --- end compaction ---
+
+  /** Forces everything written so far to disk, whatever the flush policy. */
+  async flush(): Promise<void> {
+    this.ensureOpen()
+    await this.sync.flushNow()
+  }
+
+  /** Flushes and closes every file. A second close does nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    await this.sync.flushNow()
+    this.sync.stop()
+    this.closed = true
+    for (const segment of this.segments) segment.close()
+  }
+
+  /** Closes the log and removes its directory. */
+  async delete(): Promise<void> {
+    if (!this.closed) {
+      this.sync.stop()
+      this.closed = true
+      for (const segment of this.segments) segment.close()
+    }
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+
+  /** The segments, oldest first, for compaction and tests; not for appending. */
+  segmentsForMaintenance(): readonly LogSegment[] {
+    return this.segments
+  }
+
+  /** Replaces the segment at `index` by `replacement` (compaction's swap). */
+  replaceSegment(index: number, replacement: LogSegment): void {
+    this.segments[index] = replacement
+  }
+
+  private rollIfNeeded(incomingBytes: number, lastOffset: bigint, incomingMaxTimestamp: number): void {
+    const active = this.active
+    if (active.isEmpty) return
+    const full = active.sizeBytes + incomingBytes > this.config.segmentBytes
+    // As in Kafka, a segment's age is measured in record time: from its first batch's timestamp
+    // to the incoming batch's, so replaying old data does not roll a segment per batch.
+    const old =
+      this.config.segmentMs !== -1 &&
+      active.firstBatchTimestamp >= 0 &&
+      incomingMaxTimestamp - active.firstBatchTimestamp > this.config.segmentMs
+    // Index entries hold offsets relative to the segment base as int32.
+    const offsetOverflow = lastOffset - active.baseOffset > 2_147_483_647n
+    if (full || old || offsetOverflow) this.rollNow()
+  }
+
+  private rollNow(): void {
+    const previous = this.active
+    this.segments.push(LogSegment.create(this.dir, previous.nextOffset, this.config.indexIntervalBytes))
+    // A closed segment is never recovered on open, so it must reach the disk.
+    this.sync.flushClosedSegment(previous)
+  }
+
+  private segmentIndexFor(offset: bigint): number {
+    let low = 0
+    let high = this.segments.length - 1
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1
+      if (this.segments[mid]!.baseOffset <= offset) low = mid
+      else high = mid - 1
+    }
+    return low
+  }
+
+  private ensureInRange(offset: bigint): void {
+    if (offset < this.logStartOffset || offset > this.logEndOffset) {
+      throw new OffsetOutOfRangeError({ offset, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset })
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new LogClosedError({ dir: this.dir })
+  }
+}
+
+const EMPTY = Buffer.alloc(0)

@@ -1,0 +1,161 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fc, test } from '@fast-check/vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { CorruptIndexError } from './errors.js'
+import { OffsetIndex } from './offset-index.js'
+
+let dir: string
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rivulet-offset-index-'))
+})
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+const entriesFile = (name: string, entries: Array<[number, number]>): string => {
+  const file = join(dir, name)
+  const bytes = Buffer.alloc(entries.length * 8)
+  entries.forEach(([offset, position], i) => {
+    bytes.writeInt32BE(offset, i * 8)
+    bytes.writeInt32BE(position, i * 8 + 4)
+  })
+  writeFileSync(file, bytes)
+  return file
+}
+
+/** Strictly increasing (relativeOffset, position) pairs. */
+const increasingEntries = fc
+  .array(fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 100_000 })), { maxLength: 200 })
+  .map((steps) => {
+    let offset = 0
+    let position = 0
+    return steps.map(([offsetStep, positionStep]): [number, number] => [(offset += offsetStep), (position += positionStep)])
+  })
+
+describe('OffsetIndex', () => {
+  it('answers (0, 0) below the first entry and when empty', () => {
+    const index = OffsetIndex.create(join(dir, 'a.index'), 100n)
+    expect(index.lookup(5)).toEqual({ relativeOffset: 0, position: 0 })
+    expect(index.lastEntry()).toEqual({ relativeOffset: 0, position: 0 })
+    index.append(10, 4096)
+    expect(index.lookup(9)).toEqual({ relativeOffset: 0, position: 0 })
+    expect(index.lookup(10)).toEqual({ relativeOffset: 10, position: 4096 })
+    expect(index.lookup(1_000_000)).toEqual({ relativeOffset: 10, position: 4096 })
+    index.close()
+  })
+
+  test.prop([increasingEntries, fc.integer({ min: -5, max: 300_000 })], { numRuns: 150 })(
+    'lookup finds the last entry at or below the target; survives close and load',
+    (entries, target) => {
+      const file = join(dir, `p.index`)
+      const index = OffsetIndex.create(file, 0n)
+      for (const [offset, position] of entries) index.append(offset, position)
+      const expected = entries.filter(([offset]) => offset <= target).at(-1) ?? [0, 0]
+      expect(index.lookup(target)).toEqual({ relativeOffset: expected[0], position: expected[1] })
+      index.close()
+      expect(statSync(file).size).toBe(entries.length * 8)
+      const loaded = OffsetIndex.load(file, 0n)
+      expect(loaded.entryCount).toBe(entries.length)
+      expect(loaded.lookup(target)).toEqual({ relativeOffset: expected[0], position: expected[1] })
+      loaded.close()
+    },
+  )
+
+  test.prop([increasingEntries, fc.integer({ min: 0, max: 300_000 }), fc.boolean(), fc.boolean()], { numRuns: 150 })(
+    'truncation keeps exactly the entries before the cut, in memory and on disk',
+    (entries, cut, byPosition, writtenFirst) => {
+      const file = join(dir, 't.index')
+      const index = OffsetIndex.create(file, 0n)
+      for (const [offset, position] of entries) index.append(offset, position)
+      if (writtenFirst) index.writePending()
+      if (byPosition) index.truncateToPosition(cut)
+      else index.truncateToEntriesBefore(cut)
+      const kept = entries.filter(([offset, position]) => (byPosition ? position : offset) < cut)
+      expect(index.entryCount).toBe(kept.length)
+      index.append(1_000_000, 10_000_000)
+      index.close()
+      const loaded = OffsetIndex.load(file, 0n)
+      const all = [...kept, [1_000_000, 10_000_000]]
+      expect(loaded.entryCount).toBe(all.length)
+      all.forEach(([offset, position], i) => {
+        expect([loaded.relativeOffsetAt(i), loaded.positionAt(i)]).toEqual([offset, position])
+      })
+      loaded.close()
+    },
+  )
+
+  it('writes entries only on writePending, flush or close', async () => {
+    const file = join(dir, 'w.index')
+    const index = OffsetIndex.create(file, 0n)
+    index.append(1, 100)
+    index.append(2, 200)
+    expect(statSync(file).size).toBe(0)
+    expect(index.pendingEntryCount).toBe(2)
+    await index.flush()
+    expect(statSync(file).size).toBe(16)
+    index.append(3, 300)
+    index.writePending()
+    expect(readFileSync(file).readInt32BE(20)).toBe(300)
+    index.close()
+  })
+
+  it('refuses an entry that does not increase in both fields', () => {
+    const index = OffsetIndex.create(join(dir, 'r.index'), 0n)
+    index.append(5, 500)
+    expect(() => index.append(5, 600)).toThrow(RangeError)
+    expect(() => index.append(6, 500)).toThrow(RangeError)
+    index.close()
+  })
+
+  it('may be closed while a flush is in flight, and is deleted with its file', async () => {
+    const file = join(dir, 'c.index')
+    const index = OffsetIndex.create(file, 0n)
+    index.append(1, 10)
+    const flushed = index.flush()
+    index.close()
+    await flushed
+    expect(statSync(file).size).toBe(8)
+    const loaded = OffsetIndex.load(file, 0n)
+    loaded.delete()
+    expect(existsSync(file)).toBe(false)
+  })
+
+  describe('load refuses a corrupt file, naming it and the numbers', () => {
+    const corruptReason = (file: string): string => {
+      try {
+        OffsetIndex.load(file, 0n)
+      } catch (error) {
+        expect(error).toBeInstanceOf(CorruptIndexError)
+        expect((error as CorruptIndexError).file).toBe(file)
+        expect((error as CorruptIndexError).message).toContain(file)
+        return (error as CorruptIndexError).reason
+      }
+      throw new Error('expected CorruptIndexError')
+    }
+
+    it('size not a multiple of 8', () => {
+      const file = join(dir, 'odd.index')
+      writeFileSync(file, Buffer.alloc(13))
+      expect(corruptReason(file)).toBe('size 13 bytes is not a multiple of the 8-byte entry')
+    })
+
+    it('offsets not increasing', () => {
+      const reason = corruptReason(entriesFile('o.index', [[5, 100], [5, 200]]))
+      expect(reason).toBe('entry 1 (relative offset 5, position 200) does not follow entry 0 (relative offset 5, position 100)')
+    })
+
+    it('positions not increasing', () => {
+      expect(corruptReason(entriesFile('p.index', [[1, 100], [7, 300], [9, 250]]))).toContain('entry 2 (relative offset 9, position 250)')
+    })
+
+    it('negative numbers', () => {
+      expect(corruptReason(entriesFile('n.index', [[-3, 100]]))).toContain('relative offset -3')
+    })
+
+    it('accepts an empty file', () => {
+      const loaded = OffsetIndex.load(entriesFile('e.index', []), 0n)
+      expect(loaded.entryCount).toBe(0)
+      loaded.close()
+    })
+  })
+})

@@ -1,0 +1,423 @@
+/**
+ * LogSegment: one `<baseOffset>.log` of whole RecordBatch v2 batches, appended at the end, plus its
+ * sparse OffsetIndex and TimeIndex.
+ *
+ * Bytes: the `.log` is batches back to back, nothing else; positions are int32 and offsets are
+ * stored relative to baseOffset as int32, so the Log rolls before either would overflow (canHold).
+ * Edges: batches are atomic: a read returns whole batches (the first one even past maxBytes, so a
+ * consumer always progresses), and truncateTo removes a batch straddling the cut entirely.
+ * After a crash: open({ recover: true }) scans the whole file, cuts the torn or corrupt tail and
+ * rebuilds both indexes; a closed segment trusts its indexes, catches them up from the last
+ * offset entry (entries are written in batches, so the newest may be lost), and rebuilds them
+ * when they are missing or contradict the log. An invalid batch found in a closed segment is not
+ * cut but reported (`corruption`), and no read ever returns it: every batch read is CRC-checked.
+ */
+import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs'
+import { CorruptIndexError, CorruptRecordBatchError, LogClosedError } from '../errors.js'
+import { OffsetIndex } from '../offset-index.js'
+import { recoverSegment, scanBatches, type InvalidBatch, type ScanResult } from '../recovery.js'
+import {
+  BATCH_HEADER_BYTES,
+  baseOffsetAt,
+  batchSizeAt,
+  lastOffsetAt,
+  maxTimestampAt,
+} from '../record-batch/batch-header.js'
+import { TimeIndex } from '../time-index.js'
+import {
+  checkAppendedBatches,
+  checkedWholeBatches,
+  firstOffsetWithTimestamp,
+  readBytesAt,
+  walkBatchHeaders,
+} from './batch-walk.js'
+import { NO_TIMESTAMP, SegmentIndexer } from './segment-indexer.js'
+import { segmentFilePath } from './segment-files.js'
+
+const INT32_MAX = 0x7fffffff
+
+export interface SegmentOpenOptions {
+  /** true for the active segment after an unclean stop: scan it all, cut a torn tail, rebuild indexes. */
+  readonly recover: boolean
+  /**
+   * Whether each batch must start right after the previous one's last offset. Default: `recover`
+   * (an active segment is never compacted; closed ones may have gaps). Pass false to recover an
+   * active segment of a compacted topic whose follower copied the leader's gaps.
+   */
+  readonly contiguousOffsets?: boolean
+}
+
+/** What open({ recover: true }) cut from the end of the `.log`, for the Log to log and report. */
+export interface SegmentRecovery {
+  /** Where the first invalid batch started: the file's new size. */
+  readonly position: number
+  readonly truncatedBytes: number
+  readonly reason: string
+}
+
+export interface SegmentRead {
+  /** Whole, CRC-checked batches. */
+  readonly bytes: Buffer
+  readonly firstBatchPosition: number
+  /** Last offset of the last batch in `bytes`. */
+  readonly lastOffset: bigint
+}
+
+export class LogSegment {
+  readonly file: string
+  private recoveredValue: SegmentRecovery | undefined
+  private indexesRebuiltValue: string | undefined
+  private corruptionValue: InvalidBatch | undefined
+  private size = 0
+  private next: bigint
+  private firstTimestamp = NO_TIMESTAMP
+  private readonly indexer: SegmentIndexer
+  private syncsInFlight = 0
+  private closeWhenSynced = false
+  private closed = false
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: bigint,
+    readonly indexIntervalBytes: number,
+    private readonly fd: number,
+    private readonly offsetIndex: OffsetIndex,
+    private readonly timeIndex: TimeIndex,
+    private readonly contiguousOffsets: boolean,
+  ) {
+    this.file = segmentFilePath(dir, baseOffset, '.log')
+    this.next = baseOffset
+    this.indexer = new SegmentIndexer(offsetIndex, timeIndex, indexIntervalBytes)
+  }
+
+  /**
+   * A new empty segment; refuses (EEXIST) to overwrite an existing `.log`. Its appends must carry
+   * contiguous offsets unless `contiguousOffsets` is false (see SegmentOpenOptions).
+   */
+  static create(
+    dir: string,
+    baseOffset: bigint,
+    indexIntervalBytes: number,
+    options: { readonly contiguousOffsets?: boolean } = {},
+  ): LogSegment {
+    const fd = openSync(segmentFilePath(dir, baseOffset, '.log'), 'wx+')
+    try {
+      const offsetIndex = OffsetIndex.create(segmentFilePath(dir, baseOffset, '.index'), baseOffset)
+      const timeIndex = TimeIndex.create(segmentFilePath(dir, baseOffset, '.timeindex'), baseOffset)
+      const contiguous = options.contiguousOffsets ?? true
+      return new LogSegment(dir, baseOffset, indexIntervalBytes, fd, offsetIndex, timeIndex, contiguous)
+    } catch (error) {
+      closeSync(fd)
+      throw error
+    }
+  }
+
+  /**
+   * Opens an existing segment (see SegmentOpenOptions, recovered, indexesRebuilt and corruption).
+   * A closed segment whose log holds an invalid batch where open looks (after its last index
+   * entry, or anywhere when the indexes are rebuilt) is neither cut nor refused: it opens with
+   * `corruption` set, serves the batches before it, and throws CorruptRecordBatchError for reads
+   * that reach it. The Log decides what to do (e.g. reopen it with recover: true and drop the
+   * segments after it, as Kafka does).
+   */
+  static open(dir: string, baseOffset: bigint, indexIntervalBytes: number, options: SegmentOpenOptions): LogSegment {
+    const contiguous = options.contiguousOffsets ?? options.recover
+    const indexFile = segmentFilePath(dir, baseOffset, '.index')
+    const timeIndexFile = segmentFilePath(dir, baseOffset, '.timeindex')
+    const fd = openSync(segmentFilePath(dir, baseOffset, '.log'), 'r+')
+    let indexes: [OffsetIndex, TimeIndex] | undefined
+    try {
+      let rebuildReason: string | undefined
+      if (!options.recover) {
+        try {
+          indexes = [OffsetIndex.load(indexFile, baseOffset), TimeIndex.load(timeIndexFile, baseOffset)]
+        } catch (error) {
+          rebuildReason = indexLoadFailure(error)
+        }
+      }
+      indexes ??= [OffsetIndex.create(indexFile, baseOffset), TimeIndex.create(timeIndexFile, baseOffset)]
+      const segment = new LogSegment(dir, baseOffset, indexIntervalBytes, fd, indexes[0], indexes[1], contiguous)
+      segment.size = fstatSync(fd).size
+      if (options.recover) segment.recover()
+      else if (rebuildReason !== undefined) segment.rebuildIndexes(rebuildReason)
+      else segment.catchUpIndexes()
+      return segment
+    } catch (error) {
+      indexes?.[0].close()
+      indexes?.[1].close()
+      closeSync(fd)
+      throw error
+    }
+  }
+
+  /** Set when open({ recover: true }) cut a torn or corrupt tail. */
+  get recovered(): SegmentRecovery | undefined {
+    return this.recoveredValue
+  }
+  /** Set when open rebuilt the indexes from the log instead of loading them: why. */
+  get indexesRebuilt(): string | undefined {
+    return this.indexesRebuiltValue
+  }
+  /**
+   * Set when open found an invalid batch in a closed segment (which it does not cut): where and
+   * why. nextOffset and maxTimestamp then cover only the batches before it, and appends are refused.
+   */
+  get corruption(): InvalidBatch | undefined {
+    return this.corruptionValue
+  }
+  get sizeBytes(): number {
+    return this.size
+  }
+  /** Last offset + 1; baseOffset when empty. */
+  get nextOffset(): bigint {
+    return this.next
+  }
+  /** Largest batch maxTimestamp; -1 when empty. */
+  get maxTimestamp(): number {
+    return this.indexer.maxTimestamp
+  }
+  /** The first batch's maxTimestamp (Kafka's time-based roll reference); -1 when empty. */
+  get firstBatchTimestamp(): number {
+    return this.firstTimestamp
+  }
+  get isEmpty(): boolean {
+    return this.size === 0
+  }
+
+  /** Whether appending `bytes` more bytes ending at `lastOffset` keeps positions and relative offsets in int32. */
+  canHold(lastOffset: bigint, bytes: number): boolean {
+    return lastOffset - this.baseOffset <= BigInt(INT32_MAX) && this.size + bytes <= INT32_MAX
+  }
+
+  /**
+   * Appends whole batches whose offsets the Log assigned (each base offset right after, or with
+   * contiguousOffsets false past, the previous last offset); `lastOffset` and `maxTimestamp` must
+   * be those of the batches' headers. The CRCs are not checked here: the Log checks what it takes in.
+   */
+  append(batches: Buffer, lastOffset: bigint, maxTimestamp: number): void {
+    this.ensureOpen()
+    if (batches.length === 0) return
+    if (this.corruptionValue !== undefined) throw new CorruptRecordBatchError({ file: this.file, ...this.corruptionValue })
+    const headers = checkAppendedBatches(batches, this.next - 1n, this.contiguousOffsets, this.file)
+    if (headers.lastOffset !== lastOffset || headers.maxTimestamp !== maxTimestamp) {
+      throw new RangeError(
+        `${this.file}: append said lastOffset ${lastOffset}, maxTimestamp ${maxTimestamp}; ` +
+          `the batches say ${headers.lastOffset}, ${headers.maxTimestamp}`,
+      )
+    }
+    if (!this.canHold(lastOffset, batches.length)) {
+      throw new RangeError(`${this.file}: ${batches.length} bytes up to offset ${lastOffset} do not fit; roll a new segment`)
+    }
+    const start = this.size
+    try {
+      for (let written = 0; written < batches.length; ) {
+        written += writeSync(this.fd, batches, written, batches.length - written, start + written)
+      }
+    } catch (error) {
+      ftruncateSync(this.fd, start) // leave no partial batch behind a failed write
+      throw error
+    }
+    for (let at = 0; at < batches.length; at += batchSizeAt(batches, at)) {
+      const relativeOffset = Number(baseOffsetAt(batches, at) - this.baseOffset)
+      this.indexer.onBatch(start + at, relativeOffset, maxTimestampAt(batches, at), batchSizeAt(batches, at))
+    }
+    this.indexer.writeEntriesIfMany()
+    if (start === 0) this.firstTimestamp = maxTimestampAt(batches, 0)
+    this.size = start + batches.length
+    this.next = lastOffset + 1n
+  }
+
+  /**
+   * Whole batches from the one holding `startOffset` (or the first after it, across a compaction
+   * gap), up to `maxBytes` in all but never fewer than that first batch, and only batches whose
+   * last offset is below `maxOffsetExclusive`. Every batch returned has passed checkBatchAt; a bad
+   * one throws CorruptRecordBatchError, and so does a read at or past nextOffset of a segment with
+   * a known `corruption` (its offsets may be in there). Otherwise undefined when startOffset >=
+   * nextOffset or no batch qualifies.
+   */
+  read(startOffset: bigint, maxBytes: number, maxOffsetExclusive?: bigint): SegmentRead | undefined {
+    this.ensureOpen()
+    if (startOffset >= this.next) {
+      if (this.corruptionValue !== undefined) throw new CorruptRecordBatchError({ file: this.file, ...this.corruptionValue })
+      return undefined
+    }
+    const target = startOffset < this.baseOffset ? this.baseOffset : startOffset
+    let firstSize = 0
+    const from = this.offsetIndex.lookup(Number(target - this.baseOffset)).position
+    const first = walkBatchHeaders(this.fd, this.file, from, this.size, (buf, at) => {
+      firstSize = batchSizeAt(buf, at)
+      return lastOffsetAt(buf, at) >= target
+    })
+    if (first < 0) return undefined
+    const bytes = readBytesAt(this.fd, first, Math.min(this.size - first, Math.max(maxBytes, firstSize)))
+    const taken = checkedWholeBatches(bytes, this.file, first, maxOffsetExclusive)
+    return taken.length === 0
+      ? undefined
+      : { bytes: bytes.subarray(0, taken.length), firstBatchPosition: first, lastOffset: taken.lastOffset }
+  }
+
+  /** The first offset whose record timestamp is >= `timestamp`; undefined when no record is that new. */
+  findOffsetByTimestamp(timestamp: number): bigint | undefined {
+    this.ensureOpen()
+    if (this.size === 0 || this.indexer.maxTimestamp < timestamp) return undefined
+    const entry = this.timeIndex.lookup(timestamp)
+    let position = entry === undefined ? 0 : this.offsetIndex.lookup(entry.relativeOffset).position
+    for (;;) {
+      let size = 0
+      position = walkBatchHeaders(this.fd, this.file, position, this.size, (buf, at) => {
+        size = batchSizeAt(buf, at)
+        return maxTimestampAt(buf, at) >= timestamp
+      })
+      if (position < 0) return undefined
+      const found = firstOffsetWithTimestamp(readBytesAt(this.fd, position, size), this.file, position, timestamp)
+      if (found !== undefined) return found
+      position += size
+    }
+  }
+
+  /**
+   * Removes every batch whose last offset is >= `offset` and their index entries; returns bytes
+   * removed. At or past nextOffset it removes only a known `corruption` and what follows it.
+   */
+  truncateTo(offset: bigint): number {
+    this.ensureOpen()
+    let cut = 0
+    let cutRelativeOffset = 0
+    if (offset >= this.next) {
+      if (this.corruptionValue === undefined) return 0
+      cut = this.corruptionValue.position
+      cutRelativeOffset = Number(this.next - this.baseOffset)
+    } else if (offset > this.baseOffset) {
+      const from = this.offsetIndex.lookup(Number(offset - this.baseOffset)).position
+      cut = walkBatchHeaders(this.fd, this.file, from, this.size, (buf, at) => {
+        cutRelativeOffset = Number(baseOffsetAt(buf, at) - this.baseOffset)
+        return lastOffsetAt(buf, at) >= offset
+      })
+    }
+    const removed = this.size - cut
+    ftruncateSync(this.fd, cut)
+    this.size = cut
+    this.offsetIndex.truncateToPosition(cut)
+    this.timeIndex.truncateToEntriesBefore(cutRelativeOffset)
+    this.catchUpIndexes()
+    return removed
+  }
+
+  /** fdatasyncs the log and both indexes, off the event loop. */
+  async flush(): Promise<void> {
+    this.ensureOpen()
+    this.indexer.writeEntries()
+    const fd = this.fd
+    this.syncsInFlight++
+    try {
+      await Promise.all([
+        new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve()))),
+        this.timeIndex.flush(),
+        this.offsetIndex.flush(),
+      ])
+    } finally {
+      this.syncsInFlight--
+      if (this.syncsInFlight === 0 && this.closeWhenSynced) closeSync(fd)
+    }
+  }
+
+  /** Writes buffered index entries and releases the files; no fsync (flush first when that matters). */
+  close(): void {
+    if (this.closed) return
+    this.indexer.writeEntries()
+    this.timeIndex.close()
+    this.offsetIndex.close()
+    this.release()
+  }
+
+  /** Closes and removes the `.log`, `.index` and `.timeindex` files. */
+  delete(): void {
+    if (!this.closed) this.release()
+    this.offsetIndex.delete()
+    this.timeIndex.delete()
+    rmSync(this.file, { force: true })
+  }
+
+  private release(): void {
+    this.closed = true
+    if (this.syncsInFlight > 0) this.closeWhenSynced = true
+    else closeSync(this.fd)
+  }
+
+  private recover(): void {
+    const result = recoverSegment(this.fd, {
+      segmentBaseOffset: this.baseOffset,
+      contiguous: this.contiguousOffsets,
+      indexer: this.indexer,
+    })
+    if (result.invalid !== undefined) {
+      this.recoveredValue = { ...result.invalid, truncatedBytes: result.truncatedBytes }
+    }
+    this.size = result.validEndPosition
+    this.adoptScan({ ...result, invalid: undefined })
+  }
+
+  private catchUpIndexes(): void {
+    const lastEntry = this.offsetIndex.lastEntry()
+    if (lastEntry.position >= this.size && this.offsetIndex.entryCount > 0) {
+      return this.rebuildIndexes(`${this.offsetIndex.file}: entry at position ${lastEntry.position} is past the log's end ${this.size}`)
+    }
+    const tail = this.scanTail()
+    // An entry that does not lead to a valid batch is the index's fault; a bad batch after valid ones is the log's.
+    if (tail.invalid !== undefined && tail.batchCount === 0 && this.offsetIndex.entryCount > 0) {
+      const reason = `${this.offsetIndex.file}: entry (${lastEntry.relativeOffset}, ${lastEntry.position}) leads to an invalid batch: ${tail.invalid.reason}`
+      return this.rebuildIndexes(reason)
+    }
+    const lastTimeEntry = this.timeIndex.lastEntry()
+    const lastRelativeOffset = tail.lastOffset === undefined ? -1 : Number(tail.lastOffset - this.baseOffset)
+    if (lastTimeEntry !== undefined && lastTimeEntry.relativeOffset > lastRelativeOffset) {
+      return this.rebuildIndexes(`${this.timeIndex.file}: entry at relative offset ${lastTimeEntry.relativeOffset} is past the log's last ${lastRelativeOffset}`)
+    }
+    this.adoptScan(tail)
+  }
+
+  private rebuildIndexes(reason: string): void {
+    this.offsetIndex.reset()
+    this.timeIndex.reset()
+    this.indexesRebuiltValue = reason
+    this.adoptScan(this.scanTail())
+  }
+
+  /** Feeds the indexer every batch from the last offset index entry (or 0) to the end of the log. */
+  private scanTail(): ScanResult {
+    this.indexer.resumeFromIndexes()
+    const entries = this.offsetIndex.entryCount
+    const last = this.offsetIndex.lastEntry()
+    return scanBatches(this.fd, {
+      segmentBaseOffset: this.baseOffset,
+      fromPosition: last.position,
+      endPosition: this.size,
+      firstBaseOffset: entries > 0 || this.contiguousOffsets ? this.baseOffset + BigInt(last.relativeOffset) : undefined,
+      contiguous: this.contiguousOffsets,
+      onBatch: (batch) => {
+        this.indexer.onBatch(batch.position, Number(batch.baseOffset - this.baseOffset), batch.maxTimestamp, batch.sizeBytes)
+        this.indexer.writeEntriesIfMany()
+      },
+    })
+  }
+
+  /** Takes nextOffset, firstBatchTimestamp and corruption from a scan to the log's end (or its first invalid batch). */
+  private adoptScan(result: ScanResult): void {
+    this.indexer.writeEntries()
+    this.corruptionValue = result.invalid
+    this.next = result.lastOffset === undefined ? this.baseOffset : result.lastOffset + 1n
+    const hasBatches = this.next !== this.baseOffset
+    this.firstTimestamp = hasBatches ? maxTimestampAt(readBytesAt(this.fd, 0, BATCH_HEADER_BYTES), 0) : NO_TIMESTAMP
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new LogClosedError({ dir: this.file })
+  }
+}
+
+/** Why loading an index failed, when that is a reason to rebuild it; anything else is rethrown. */
+const indexLoadFailure = (error: unknown): string => {
+  if (error instanceof CorruptIndexError) return error.message
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return `missing ${(error as NodeJS.ErrnoException).path}`
+  throw error
+}

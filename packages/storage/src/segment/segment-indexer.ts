@@ -1,0 +1,73 @@
+/**
+ * The one rule deciding where a segment's sparse index entries go, shared by append, recovery and
+ * the catch-up scan at open, so that an index rebuilt from the log is the index appends would have
+ * written.
+ *
+ * A batch gets an entry when at least indexIntervalBytes were added since the last entry and it
+ * does not start at position 0 (lookup's implied entry) or at the last entry's position (the batch
+ * a resumed scan starts on). The offset entry names the batch start; the time entry, added at the
+ * same moment if the max timestamp grew, names the batch where that max was first reached.
+ */
+import type { OffsetIndex } from '../offset-index.js'
+import type { TimeIndex } from '../time-index.js'
+
+/** Kafka's "no timestamp"; a max timestamp at or below it never makes a time index entry. */
+export const NO_TIMESTAMP = -1
+
+export class SegmentIndexer {
+  private bytesSinceLastEntry = 0
+  maxTimestamp: number = NO_TIMESTAMP
+  /** Relative base offset of the batch that first reached maxTimestamp; -1 when none has. */
+  offsetOfMaxTimestamp = -1
+
+  constructor(
+    readonly offsetIndex: OffsetIndex,
+    readonly timeIndex: TimeIndex,
+    readonly indexIntervalBytes: number,
+  ) {
+    this.resumeFromIndexes()
+  }
+
+  /**
+   * Restarts the rule as of the last offset index entry: the caller then feeds every batch from
+   * that entry's position (or from 0 when there is none) to the end of the log.
+   */
+  resumeFromIndexes(): void {
+    this.bytesSinceLastEntry = 0
+    const last = this.timeIndex.lastEntry()
+    this.maxTimestamp = last === undefined ? NO_TIMESTAMP : last.timestamp
+    this.offsetOfMaxTimestamp = last === undefined ? -1 : last.relativeOffset
+  }
+
+  onBatch(position: number, relativeBaseOffset: number, maxTimestamp: number, sizeBytes: number): void {
+    if (maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = maxTimestamp
+      this.offsetOfMaxTimestamp = relativeBaseOffset
+    }
+    const entries = this.offsetIndex.entryCount
+    const lastEntryPosition = entries === 0 ? 0 : this.offsetIndex.positionAt(entries - 1)
+    if (this.bytesSinceLastEntry >= this.indexIntervalBytes && position > lastEntryPosition) {
+      if (this.maxTimestamp > NO_TIMESTAMP) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp)
+      this.offsetIndex.append(relativeBaseOffset, position)
+      this.bytesSinceLastEntry = 0
+    }
+    this.bytesSinceLastEntry += sizeBytes
+  }
+
+  /**
+   * Hands buffered entries to the OS once enough have piled up. The time index goes first, so a
+   * process crash never leaves an offset entry on disk without the time entry taken with it (the
+   * max timestamp a closed segment reports at open relies on that).
+   */
+  writeEntriesIfMany(): void {
+    if (this.offsetIndex.pendingEntryCount >= ENTRIES_PER_WRITE) this.writeEntries()
+  }
+
+  writeEntries(): void {
+    this.timeIndex.writePending()
+    this.offsetIndex.writePending()
+  }
+}
+
+/** 512 offset entries: one 4 KiB write. */
+const ENTRIES_PER_WRITE = 512
