@@ -1,7 +1,7 @@
 // `npm run bench -- <name> [--json]`: runs one benchmark and prints a table, or JSON lines with --json.
-import { printRows } from './lib/report.mjs'
+import { printRows, type Row } from './lib/report.mjs'
 
-const benchmarks: Record<string, () => Promise<typeof import('./lib/report.mjs').Row[]>> = {
+const benchmarks: Record<string, () => Promise<Row[]>> = {
   storage: async () => (await import('./storage.mjs')).run(),
 }
 

@@ -1,1 +1,2 @@
-export {}
+export { runCli, VERSION } from './program.js'
+export type { Output } from './output.js'

@@ -147,8 +147,9 @@ class BatchCleaner {
         previousDelta = delta
         const key = cursor.key
         const keeps =
-          (key === null || this.latest.get(key.toString('latin1')) === batchOffset + delta) &&
-          !(cursor.value === null && cursor.timestamp <= this.tombstoneHorizonMs)
+          key === null ||
+          (this.latest.get(key.toString('latin1')) === batchOffset + delta &&
+            !(cursor.value === null && cursor.timestamp <= this.tombstoneHorizonMs))
         // Grown as records are read, not from recordCount, which only the CRC vouches for.
         if (cursor.index > this.keep.length) this.keep = grow(this.keep)
         this.keep[cursor.index - 1] = keeps ? 1 : 0

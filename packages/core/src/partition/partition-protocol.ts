@@ -36,11 +36,19 @@ export interface PartitionDescription {
 }
 
 export type PartitionMessage =
-  /** Appends one batch (offsets assigned here); idempotent when the batch has a producer id. */
+  /**
+   * Appends one batch (offsets assigned here); idempotent when the batch has a producer id. The
+   * bytes are taken over: the log writes the assigned base offset into them. Several batches in
+   * one buffer are accepted only when none of them is idempotent. Every acks level is answered
+   * once the flush policy is met (one node: that is when the high watermark covers the batch);
+   * with acks 0 the reply is still sent, the producer just does not wait for it.
+   */
   | { readonly _tag: 'Produce'; readonly batch: Buffer; readonly acks: Acks; readonly replyTo: ReplyTo<ProduceResult> }
   /**
-   * Reads whole batches from `offset`. At the end of the log it waits (without blocking the
-   * partition) until records arrive or `maxWaitMs` passes: a long poll, never a busy loop.
+   * Reads whole batches from `offset`, below the high watermark. With nothing to return it waits
+   * (without blocking the partition) until records arrive or `maxWaitMs` passes: a long poll,
+   * never a busy loop. An offset outside [logStartOffset, logEndOffset] fails with the storage
+   * OffsetOutOfRangeError.
    */
   | {
       readonly _tag: 'Fetch'
@@ -49,12 +57,21 @@ export type PartitionMessage =
       readonly maxWaitMs: number
       readonly replyTo: ReplyTo<FetchResult>
     }
-  /** The first offset at or after a timestamp (undefined: none), or the log start/end. */
+  /**
+   * The first offset at or after a timestamp (undefined: none below the high watermark), or
+   * the log start ('earliest') or the high watermark ('latest').
+   */
   | { readonly _tag: 'ListOffset'; readonly spec: OffsetSpec; readonly replyTo: ReplyTo<bigint | undefined> }
   | { readonly _tag: 'Describe'; readonly replyTo: ReplyTo<PartitionDescription> }
-  /** Applies a changed topic config to the log (retention, segment size, ...). */
+  /**
+   * Applies the topic's whole new config (the broker merges its overrides over the broker
+   * default) by reopening the log with it. A bad config fails the request; the log keeps the old one.
+   */
   | { readonly _tag: 'AlterConfig'; readonly config: LogConfigInput; readonly replyTo: ReplyTo<void> }
-  /** Runs retention and compaction now; also sent by the partition's own timer. */
+  /**
+   * Runs retention and (when the cleanup policy says so) compaction now, and snapshots the
+   * producer state; also sent by the partition's own timer, without a replyTo.
+   */
   | { readonly _tag: 'Maintain'; readonly replyTo?: ReplyTo<void> }
-  /** Closes the log and removes its files (the topic is being deleted). */
+  /** Closes the log and removes its files (the topic is being deleted); the actor then stops. */
   | { readonly _tag: 'DeleteLog'; readonly replyTo: ReplyTo<void> }

@@ -1,0 +1,34 @@
+/** The `rivulet` command line: one subcommand per file in commands/. */
+import { Command, CommanderError } from 'commander'
+import { dumpLog } from './commands/dump-log.js'
+import type { Output } from './output.js'
+
+export const VERSION = '0.1.0'
+
+/** Runs the command line `argv` (without node and script) and resolves with the exit code. */
+export const runCli = async (argv: readonly string[], output: Output): Promise<number> => {
+  let exitCode = 0
+  const program = new Command('rivulet')
+    .description('Rivulet: an event-streaming platform with Kafka\'s model')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
+
+  program
+    .command('dump-log')
+    .description('print the record batches of a partition log directory (read-only)')
+    .argument('<dir>', 'the partition directory, holding <20-digit offset>.log segment files')
+    .option('--records', 'print every record, not only the batch headers', false)
+    .option('--json', 'one JSON object per line', false)
+    .action((dir: string, options: { records: boolean; json: boolean }) => {
+      exitCode = dumpLog(dir, options, output)
+    })
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode
+    throw error
+  }
+  return exitCode
+}
