@@ -52,9 +52,13 @@ export class ProducerFencedError extends Data.TaggedError('ProducerFencedError')
   readonly producerId: bigint
   readonly producerEpoch: number
   readonly currentEpoch: number
+  /** The partition that refused the batch, when a partition did. */
+  readonly topic?: string
+  readonly partition?: number
 }> {
   override get message(): string {
-    return `producer ${this.producerId} with epoch ${this.producerEpoch} is fenced by epoch ${this.currentEpoch}`
+    const where = this.topic === undefined ? '' : ` on ${this.topic}-${this.partition}`
+    return `producer ${this.producerId} with epoch ${this.producerEpoch} is fenced by epoch ${this.currentEpoch}${where}`
   }
 }
 

@@ -11,7 +11,7 @@ import {
   swapLeftovers,
   type LoggedRecord,
   type TestRecord,
-} from './compaction/test-support.js'
+} from './compaction/test-support/records.js'
 import { CorruptRecordBatchError } from './errors.js'
 import { Log } from './log.js'
 import type { LogConfigInput } from './log-config.js'
@@ -76,69 +76,78 @@ const batchArb = fc.record({
 
 describe('compactLog', () => {
   it('keeps each key latest record at its offset, drops older ones and expired tombstones, leaves the active segment', async () => {
+    let segmentsCleaned = 0
     await fc.assert(
       fc.asyncProperty(
-        fc.array(batchArb, { minLength: 1, maxLength: 30 }),
+        fc.array(batchArb, { minLength: 3, maxLength: 40 }),
         fc.constantFrom('compact' as const, 'compact,delete' as const),
+        fc.constantFrom(100, 250, 500),
         fc.integer({ min: 1, max: 600 }),
         fc.nat(),
-        async (batches, cleanupPolicy, maxBytes, pick) => {
+        async (batches, cleanupPolicy, segmentBytes, maxBytes, pick) => {
           const at = mkdtempSync(join(dir, 'run-'))
-          const config = { segmentBytes: 400, indexIntervalBytes: 100, cleanupPolicy }
+          const config = { segmentBytes, indexIntervalBytes: 100, cleanupPolicy }
           let log = await open(config, at)
-          const appended: LoggedRecord[] = []
-          for (const b of batches) appended.push(...(await append(log, b.records, b.options, b.leaderEpoch)).records)
+          try {
+            const appended: LoggedRecord[] = []
+            for (const b of batches) appended.push(...(await append(log, b.records, b.options, b.leaderEpoch)).records)
 
-          const segmentBases = log.segmentsForMaintenance().map((s) => s.baseOffset)
-          const active = log.segmentsForMaintenance().at(-1)!
-          const activeBytes = readFileSync(active.file)
-          const { logStartOffset, logEndOffset, sizeBytes, segmentCount } = log
-          const expected = expectedAfterCompaction(appended, active.baseOffset)
-          const from = logStartOffset + BigInt(pick % Number(logEndOffset - logStartOffset + 1n))
-          expect(await readFrom(log, logStartOffset, maxBytes)).toEqual(appended)
+            const segmentBases = log.segmentsForMaintenance().map((s) => s.baseOffset)
+            const active = log.segmentsForMaintenance().at(-1)!
+            const activeBytes = readFileSync(active.file)
+            const { logStartOffset, logEndOffset, sizeBytes, segmentCount } = log
+            const expected = expectedAfterCompaction(appended, active.baseOffset)
+            const from = logStartOffset + BigInt(pick % Number(logEndOffset - logStartOffset + 1n))
+            expect(await readFrom(log, logStartOffset, maxBytes)).toEqual(appended)
 
-          const check = async () => {
-            expect([log.logStartOffset, log.logEndOffset, log.segmentCount]).toEqual([logStartOffset, logEndOffset, segmentCount])
-            expect(await readFrom(log, logStartOffset, maxBytes)).toEqual(expected)
-            expect(await readFrom(log, from, maxBytes)).toEqual(expected.filter((r) => r.offset >= from))
-            expect(readFileSync(log.segmentsForMaintenance().at(-1)!.file)).toEqual(activeBytes)
-            expect(swapLeftovers(at)).toEqual([])
+            const check = async () => {
+              expect([log.logStartOffset, log.logEndOffset, log.segmentCount]).toEqual([logStartOffset, logEndOffset, segmentCount])
+              expect(await readFrom(log, logStartOffset, maxBytes)).toEqual(expected)
+              expect(await readFrom(log, from, maxBytes)).toEqual(expected.filter((r) => r.offset >= from))
+              expect(readFileSync(log.segmentsForMaintenance().at(-1)!.file)).toEqual(activeBytes)
+              expect(swapLeftovers(at)).toEqual([])
+            }
+
+            const result = await log.compact()
+            segmentsCleaned += result.segmentsCleaned
+            const kept = new Set(expected.map((r) => r.offset))
+            const removed = appended.filter((r) => !kept.has(r.offset))
+            const segmentOf = (offset: bigint) => segmentBases.filter((base) => base <= offset).length
+            expect(result).toEqual({
+              segmentsCleaned: new Set(removed.map((r) => segmentOf(r.offset))).size,
+              recordsRemoved: removed.length,
+              bytesBefore: result.bytesBefore,
+              bytesAfter: result.bytesBefore - (sizeBytes - log.sizeBytes),
+            })
+            await check()
+            expect(await log.compact()).toEqual(NOTHING)
+            await check()
+
+            await log.close()
+            log = await open(config, at)
+            await check()
+            expect(await log.compact()).toEqual(NOTHING)
+          } finally {
+            await log.close()
+            rmSync(at, { recursive: true, force: true })
           }
-
-          const result = await log.compact()
-          const kept = new Set(expected.map((r) => r.offset))
-          const removed = appended.filter((r) => !kept.has(r.offset))
-          const segmentOf = (offset: bigint) => segmentBases.filter((base) => base <= offset).length
-          expect(result).toEqual({
-            segmentsCleaned: new Set(removed.map((r) => segmentOf(r.offset))).size,
-            recordsRemoved: removed.length,
-            bytesBefore: result.bytesBefore,
-            bytesAfter: result.bytesBefore - (sizeBytes - log.sizeBytes),
-          })
-          await check()
-          expect(await log.compact()).toEqual(NOTHING)
-          await check()
-
-          await log.close()
-          log = await open(config, at)
-          await check()
-          expect(await log.compact()).toEqual(NOTHING)
-          await log.close()
-          rmSync(at, { recursive: true, force: true })
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 100 },
     )
+    // The generator must make logs where compaction has work to do.
+    expect(segmentsCleaned).toBeGreaterThan(100)
   })
 
   it('re-encodes a partly kept batch at its offsets with its header fields, copies a whole one, empties a segment in place', async () => {
     const log = await open({ segmentBytes: 1 << 20 })
     const producer = { producerId: 7n, producerEpoch: 2, baseSequence: 40, compression: 'gzip' as const }
-    const partly = await append(log, [
+    const records = [
       { key: 'x', value: 'x1', timestamp: 9_100 },
       { key: 'y', value: 'y1', timestamp: 9_200, headers: [{ key: 'h', value: 'v' }] },
       { key: 'x', value: 'x2', timestamp: 9_300 },
-    ], producer, 3)
+    ]
+    const partly = await append(log, records, producer, 3)
     const whole = await append(log, [{ key: 'z', value: 'z1', timestamp: 9_400 }])
     await log.roll()
     const x3 = await append(log, [{ key: 'x', value: 'x3', timestamp: 9_500 }])
@@ -167,6 +176,7 @@ describe('compactLog', () => {
     expect(firstSegment.subarray(cleaned.sizeInBytes)).toEqual(whole.batch)
     expect(readFileSync(segmentFiles[2]).length).toBe(0)
     expect(log.logStartOffset).toBe(0n)
+    expect(log.segmentsForMaintenance()[0].indexesRebuilt).toMatch(/missing .*00000000000000000000\.index/)
 
     const survivors = [partly.records[1], whole.records[0], x3.records[0], newest.records[0]]
     expect(await readFrom(log, 0n)).toEqual(survivors)

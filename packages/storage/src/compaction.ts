@@ -17,20 +17,12 @@
  * opened. On open, finishInterruptedSwaps discards a `.cleaned` (the old segment is still whole)
  * and completes a `.swap` (the new one is), so a crash anywhere leaves one or the other.
  */
-import { closeSync, fdatasync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { CorruptRecordBatchError, LogClosedError } from './errors.js'
+import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs'
+import { BatchCleaner, forEachBatch, latestOffsetByKey } from './compaction/batch-cleaner.js'
+import { CleanedSegmentWriter } from './compaction/cleaned-segment-writer.js'
+import { LogClosedError } from './errors.js'
 import type { Log } from './log.js'
-import {
-  attributesAt,
-  baseOffsetAt,
-  batchSizeAt,
-  COMPRESSION_MASK,
-  CONTROL_FLAG,
-  lastOffsetDeltaAt,
-} from './record-batch/batch-header.js'
-import { readBatchHeader, RecordCursor } from './record-batch/decoder.js'
-import { encodeRecordBatch } from './record-batch/encoder.js'
-import type { Compression, RecordInput } from './record-batch/record.js'
+import { baseOffsetAt, batchSizeAt } from './record-batch/batch-header.js'
 import { LogSegment } from './segment/log-segment.js'
 import { segmentFilePath } from './segment/segment-files.js'
 
@@ -45,10 +37,6 @@ export interface CompactionResult {
 }
 
 const NOTHING_DONE: CompactionResult = { segmentsCleaned: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 }
-const READ_CHUNK_BYTES = 1024 * 1024
-const WRITE_CHUNK_BYTES = 1024 * 1024
-const CODEC_NONE = 0
-const CODEC_GZIP = 1
 
 // One compaction per log at a time: two would write the same `.cleaned` files.
 const running = new WeakMap<Log, Promise<unknown>>()
@@ -93,99 +81,6 @@ const compactOnce = async (log: Log, nowMs: number): Promise<CompactionResult> =
   }
   if (segmentsCleaned > 0) fsyncDirectory(log.dir)
   return { segmentsCleaned, recordsRemoved, bytesBefore, bytesAfter }
-}
-
-/** Each key's latest offset, relative to the log start (a number: no BigInt per record). */
-const latestOffsetByKey = (segments: readonly LogSegment[], logStartOffset: bigint): Map<string, number> => {
-  const latest = new Map<string, number>()
-  for (const segment of segments) {
-    forEachBatch(segment, (buf, at, position) => {
-      if (!isCleanable(buf, at)) return
-      const batchOffset = Number(baseOffsetAt(buf, at) - logStartOffset)
-      try {
-        const cursor = new RecordCursor(buf, at, segment.file)
-        while (cursor.next()) {
-          const key = cursor.key
-          if (key !== null) latest.set(key.toString('latin1'), batchOffset + cursor.offsetDelta)
-        }
-      } catch (error) {
-        throw relocated(error, position - at)
-      }
-    })
-  }
-  return latest
-}
-
-type BatchVerdict = 'keep' | 'drop' | Buffer
-
-/** Decides, batch by batch, which records stay; counts the ones that go. */
-class BatchCleaner {
-  recordsRemoved = 0
-  private keep: Uint8Array = new Uint8Array(256)
-
-  constructor(
-    private readonly latest: ReadonlyMap<string, number>,
-    private readonly logStartOffset: bigint,
-    /** Tombstones stamped at or before this have been kept deleteRetentionMs and go. */
-    private readonly tombstoneHorizonMs: number,
-  ) {}
-
-  /** 'keep' the batch at `at` as it is, 'drop' it, or these bytes instead (a re-encoded batch). */
-  clean(buf: Buffer, at: number, file: string, position: number): BatchVerdict {
-    if (!isCleanable(buf, at)) return 'keep'
-    try {
-      const cursor = new RecordCursor(buf, at, file)
-      const count = cursor.recordCount
-      const batchOffset = Number(baseOffsetAt(buf, at) - this.logStartOffset)
-      const lastOffsetDelta = lastOffsetDeltaAt(buf, at)
-      let kept = 0
-      let previousDelta = -1
-      while (cursor.next()) {
-        const delta = cursor.offsetDelta
-        // A producer's batch whose records do not sit at distinct offsets inside it cannot be re-encoded.
-        if (delta <= previousDelta || delta > lastOffsetDelta) return 'keep'
-        previousDelta = delta
-        const key = cursor.key
-        const keeps =
-          key === null ||
-          (this.latest.get(key.toString('latin1')) === batchOffset + delta &&
-            !(cursor.value === null && cursor.timestamp <= this.tombstoneHorizonMs))
-        // Grown as records are read, not from recordCount, which only the CRC vouches for.
-        if (cursor.index > this.keep.length) this.keep = grow(this.keep)
-        this.keep[cursor.index - 1] = keeps ? 1 : 0
-        if (keeps) kept++
-      }
-      if (kept === count) return 'keep'
-      this.recordsRemoved += count - kept
-      return kept === 0 ? 'drop' : this.reencode(buf, at, file)
-    } catch (error) {
-      throw relocated(error, position - at)
-    }
-  }
-
-  private reencode(buf: Buffer, at: number, file: string): Buffer {
-    const header = readBatchHeader(buf, at, file)
-    const records: RecordInput[] = []
-    const cursor = new RecordCursor(buf, at, file)
-    while (cursor.next()) {
-      if (this.keep[cursor.index - 1] === 1) {
-        const { key, value, headers, timestamp, offsetDelta } = cursor
-        records.push({ key, value, headers, timestamp, offsetDelta })
-      }
-    }
-    return encodeRecordBatch(records, {
-      baseOffset: header.baseOffset,
-      lastOffsetDelta: header.lastOffsetDelta,
-      partitionLeaderEpoch: header.partitionLeaderEpoch,
-      producerId: header.producerId,
-      producerEpoch: header.producerEpoch,
-      baseSequence: header.baseSequence,
-      transactional: header.isTransactional,
-      compression: header.compression as Compression,
-      // A log-append batch decodes every record at its maxTimestamp, which re-encoding keeps.
-      timestampType: header.timestampType,
-    })
-  }
 }
 
 /**
@@ -247,92 +142,6 @@ const swapIn = async (log: Log, old: LogSegment, cleaned: CleanedSegmentWriter, 
   await replacement.flush()
   return true
 }
-
-/** The cleaned segment's file, written in large sequential chunks. */
-class CleanedSegmentWriter {
-  sizeBytes = 0
-  private readonly fd: number
-  private pending: Buffer[] = []
-  private pendingBytes = 0
-  private closed = false
-
-  constructor(readonly file: string) {
-    // A leftover of the same name is from a pass that never reached its swap: it is replaced.
-    this.fd = openSync(file, 'w')
-  }
-
-  write(batch: Buffer): void {
-    this.pending.push(batch)
-    this.pendingBytes += batch.length
-    this.sizeBytes += batch.length
-    if (this.pendingBytes >= WRITE_CHUNK_BYTES) this.writePending()
-  }
-
-  /** Writes the rest, fdatasyncs off the event loop, and closes the file. */
-  async finish(): Promise<void> {
-    this.writePending()
-    const fd = this.fd
-    await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())))
-    this.close()
-  }
-
-  /** Closes and removes the file. */
-  abandon(): void {
-    this.close()
-    rmSync(this.file, { force: true })
-  }
-
-  private writePending(): void {
-    const bytes = Buffer.concat(this.pending, this.pendingBytes)
-    for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written, bytes.length - written)
-    this.pending = []
-    this.pendingBytes = 0
-  }
-
-  private close(): void {
-    if (this.closed) return
-    this.closed = true
-    closeSync(this.fd)
-  }
-}
-
-/**
- * Calls `visit` for each batch of `segment` whose last offset is below `endOffset` (all by
- * default), in order, with its file position. LogSegment.read checks every batch's CRC and offsets.
- */
-const forEachBatch = (
-  segment: LogSegment,
-  visit: (buf: Buffer, at: number, position: number) => void,
-  endOffset?: bigint,
-): void => {
-  let offset = segment.baseOffset
-  for (;;) {
-    const chunk = segment.read(offset, READ_CHUNK_BYTES, endOffset)
-    if (chunk === undefined) return
-    const bytes = chunk.bytes
-    for (let at = 0; at < bytes.length; at += batchSizeAt(bytes, at)) visit(bytes, at, chunk.firstBatchPosition + at)
-    offset = chunk.lastOffset + 1n
-  }
-}
-
-const grow = (flags: Uint8Array): Uint8Array => {
-  const grown = new Uint8Array(2 * flags.length)
-  grown.set(flags)
-  return grown
-}
-
-/** Batches whose records this cleaner reads: data batches, uncompressed or gzip. */
-const isCleanable = (buf: Buffer, at: number): boolean => {
-  const attributes = attributesAt(buf, at)
-  const codec = attributes & COMPRESSION_MASK
-  return (attributes & CONTROL_FLAG) === 0 && (codec === CODEC_NONE || codec === CODEC_GZIP)
-}
-
-/** RecordCursor names a batch by its index in the buffer it was given; this names it in the file. */
-const relocated = (error: unknown, shift: number): unknown =>
-  error instanceof CorruptRecordBatchError
-    ? new CorruptRecordBatchError({ file: error.file, position: error.position + shift, reason: error.reason })
-    : error
 
 /** LogSegment says it is closed only by refusing work: a read at its end costs nothing else. */
 const isOpen = (segment: LogSegment): boolean => {

@@ -1,6 +1,8 @@
 export * from './errors.js'
 export { Log } from './log.js'
+export type { CompactionResult } from './compaction.js'
 export type { AppendOptions, AppendResult, LogOptions, LogReadResult, ReadOptions, RetentionResult } from './log.js'
 export { decodeLogConfig, defaultLogConfig, GiB, KiB, MiB } from './log-config.js'
 export type { CleanupPolicy, FlushPolicy, LogConfig, LogConfigInput } from './log-config.js'
 export * from './record-batch/index.js'
+export * from './producer-state.js'

@@ -10,7 +10,7 @@
  * one or from the log alone. A corrupt snapshot is deleted the same way. So the table is always
  * what the log's batches say, never more.
  */
-import { Log } from './log.js'
+import type { Log } from './log.js'
 import {
   CorruptProducerSnapshotError,
   deleteSnapshots,
@@ -65,10 +65,9 @@ export interface ProducerStateLoad {
   readonly discardedSnapshots: readonly CorruptProducerSnapshotError[]
 }
 
-export { MAX_CACHED_BATCHES, type BatchMetadata }
+export { CorruptProducerSnapshotError, incrementSequence, MAX_CACHED_BATCHES, type BatchMetadata }
 export const SNAPSHOTS_KEPT = 2
 const APPEND: SequenceCheck = { kind: 'append' }
-const INT32_MAX = 2 ** 31 - 1
 // Replay reads whole batches in chunks of this size; a bigger batch still comes whole.
 const REPLAY_READ_BYTES = 1024 * 1024
 
@@ -79,7 +78,7 @@ interface MutableEntry {
 }
 
 /** The sequence that must follow `lastSeq`: 2^31-1 is followed by 0. */
-export const nextSequence = (lastSeq: number): number => (lastSeq === INT32_MAX ? 0 : lastSeq + 1)
+export const nextSequence = (lastSeq: number): number => incrementSequence(lastSeq, 1)
 
 /**
  * The decision for one batch against a producer's entry (Kafka's ProducerAppendInfo rules), pure.
@@ -108,6 +107,8 @@ export const checkSequence = (
 
 export class ProducerStateManager {
   private readonly producers = new Map<bigint, MutableEntry>()
+  /** The offset of the snapshot that holds exactly the current state, if one was written. */
+  private snapshotInSync: bigint | undefined
   private loaded: ProducerStateLoad = { snapshotOffset: undefined, replayedFromOffset: 0n, replayedBatches: 0, discardedSnapshots: [] }
 
   private constructor(readonly dir: string) {}
@@ -151,6 +152,7 @@ export class ProducerStateManager {
     maxTimestamp: number,
   ): void {
     if (producerId < 0n) return
+    this.snapshotInSync = undefined
     let entry = this.producers.get(producerId)
     if (entry === undefined) {
       entry = { producerId, producerEpoch, batches: [] }
@@ -191,9 +193,11 @@ export class ProducerStateManager {
   /**
    * Writes `<20-digit offset>.snapshot` for the current log end offset atomically (tmp file, fsync,
    * rename), keeping the newest 2. The state is captured before the first await, so appends
-   * recorded while the file is written do not leak into it.
+   * recorded while the file is written do not leak into it. Does nothing when the last snapshot
+   * written is at this offset and nothing was recorded since (an idle partition's periodic call).
    */
   async takeSnapshot(logEndOffset: bigint): Promise<void> {
+    if (this.snapshotInSync === logEndOffset) return
     for (const entry of this.producers.values()) {
       const lastOffset = entry.batches[entry.batches.length - 1]!.lastOffset
       if (lastOffset >= logEndOffset) {
@@ -201,6 +205,7 @@ export class ProducerStateManager {
       }
     }
     await writeProducerSnapshot(this.dir, logEndOffset, encodeProducerSnapshot(logEndOffset, [...this.producers.values()]))
+    this.snapshotInSync = logEndOffset
     const snapshots = await listSnapshots(this.dir)
     await deleteSnapshots(this.dir, snapshots.slice(0, -SNAPSHOTS_KEPT).map((snapshot) => snapshot.file))
   }
@@ -210,9 +215,13 @@ export class ProducerStateManager {
     await this.rebuild(log, offset < log.logEndOffset ? offset : log.logEndOffset)
   }
 
-  /** After `Log.truncateFullyAndStartAt`: no batch is left to describe, so nothing is kept. */
+  /**
+   * For `Log.truncateFullyAndStartAt`: no batch will be left to describe, so nothing is kept. Call it
+   * before the log's: a crash in between then rebuilds from the old log, not from stale snapshots.
+   */
   async truncateFullyAndStartAt(offset: bigint): Promise<void> {
     this.producers.clear()
+    this.snapshotInSync = undefined
     await deleteSnapshots(this.dir, (await listSnapshots(this.dir)).map((snapshot) => snapshot.file))
     this.loaded = { snapshotOffset: undefined, replayedFromOffset: offset, replayedBatches: 0, discardedSnapshots: [] }
   }
@@ -220,7 +229,7 @@ export class ProducerStateManager {
   /** A producer's entry (a copy), or undefined when the table does not know it. */
   producer(producerId: bigint): ProducerEntry | undefined {
     const entry = this.producers.get(producerId)
-    return entry === undefined ? undefined : toProducerEntry(entry)
+    return entry && toProducerEntry(entry)
   }
 
   /** Every producer's entry (copies), by producer id ascending. */
@@ -233,6 +242,7 @@ export class ProducerStateManager {
   /** State from the newest usable snapshot at or below `end`, then the log's batches from it to `end`. */
   private async rebuild(log: Log, end: bigint): Promise<void> {
     this.producers.clear()
+    this.snapshotInSync = undefined
     await removeTemporarySnapshots(this.dir)
     const snapshots = await listSnapshots(this.dir)
     await deleteSnapshots(this.dir, snapshots.filter((s) => s.offset > end).map((s) => s.file))

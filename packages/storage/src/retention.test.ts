@@ -30,6 +30,11 @@ describe('segmentsToDelete', () => {
     expect(segmentsToDelete(segments, config({ retentionMs: 1, retentionBytes: 0, cleanupPolicy: 'compact' }), 1e9)).toBe(0)
   })
 
+  it('treats an empty closed segment (emptied by compaction) as expired', () => {
+    const emptied = [segment(0, 0, -1), segment(5, 100, 1_000), segment(9, 10, 9_000)]
+    expect(segmentsToDelete(emptied, config({ retentionMs: 500, cleanupPolicy: 'compact,delete' }), 2_000)).toBe(2)
+  })
+
   it('stops at the first segment that is not expired, as Kafka does', () => {
     const unordered = [segment(0, 1, 5_000), segment(1, 1, 1_000), segment(2, 1, 9_000)]
     expect(segmentsToDelete(unordered, config({ retentionMs: 1_000 }), 5_500)).toBe(0)
@@ -46,7 +51,7 @@ describe('segmentsToDelete', () => {
     expect(count).toBeLessThan(segs.length)
     const bytesAfter = (i: number) => segs.slice(i + 1).reduce((t, s) => t + s.sizeBytes, 0)
     segs.slice(0, count).forEach((s, i) => {
-      const expiredByTime = retentionMs !== -1 && s.maxTimestamp >= 0 && nowMs - s.maxTimestamp > retentionMs
+      const expiredByTime = retentionMs !== -1 && (s.maxTimestamp < 0 ? s.sizeBytes === 0 : nowMs - s.maxTimestamp > retentionMs)
       const excessBySize = retentionBytes !== -1 && bytesAfter(i) >= retentionBytes
       expect(expiredByTime || excessBySize).toBe(true)
     })

@@ -45,5 +45,7 @@ export const shouldRollForRetention = (active: SegmentSummary, config: Retention
   active.sizeBytes > 0 &&
   isExpired(active, config.retentionMs, nowMs)
 
+// An empty closed segment (emptied by compaction) holds nothing to keep, so it never blocks time
+// retention of the segments after it. Records without a timestamp (-1) never expire by time.
 const isExpired = (segment: SegmentSummary, retentionMs: number, nowMs: number): boolean =>
-  segment.maxTimestamp >= 0 && nowMs - segment.maxTimestamp > retentionMs
+  segment.maxTimestamp < 0 ? segment.sizeBytes === 0 : nowMs - segment.maxTimestamp > retentionMs

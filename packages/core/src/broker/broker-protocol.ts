@@ -19,7 +19,10 @@ export interface TopicMetadata {
 
 export interface TopicDescription {
   readonly name: string
+  /** The config in effect: the topic's overrides laid over the broker's default topic config. */
   readonly config: TopicConfig
+  /** Only the settings given for this topic (at creation or by AlterTopicConfig). */
+  readonly overrides: TopicConfig
   readonly partitions: readonly PartitionDescription[]
 }
 
@@ -29,6 +32,11 @@ export interface ProducerIdentity {
 }
 
 export type BrokerMessage =
+  /**
+   * Fails with InvalidTopicNameError, InvalidPartitionCountError (not a positive integer),
+   * InvalidLogConfigError (naming the bad key), TopicExistsError, or TopicNameCollisionError
+   * (differs from an existing name only in '.' versus '_').
+   */
   | {
       readonly _tag: 'CreateTopic'
       readonly name: string
@@ -36,11 +44,16 @@ export type BrokerMessage =
       readonly config: TopicConfig
       readonly replyTo: ReplyTo<TopicMetadata>
     }
+  /** Stops the topic's partitions and removes their logs; unknown: UnknownTopicError. */
   | { readonly _tag: 'DeleteTopic'; readonly name: string; readonly replyTo: ReplyTo<void> }
   | { readonly _tag: 'ListTopics'; readonly replyTo: ReplyTo<readonly string[]> }
   | { readonly _tag: 'DescribeTopic'; readonly name: string; readonly replyTo: ReplyTo<TopicDescription> }
   /** Raises a topic's partition count to `totalCount` (never lowers it). */
   | { readonly _tag: 'CreatePartitions'; readonly name: string; readonly totalCount: number; readonly replyTo: ReplyTo<TopicMetadata> }
+  /**
+   * Merges `config` into the topic's overrides (a key set to null drops its override, back to the
+   * broker default), persists them, and has every partition apply the result.
+   */
   | { readonly _tag: 'AlterTopicConfig'; readonly name: string; readonly config: TopicConfig; readonly replyTo: ReplyTo<void> }
   /**
    * Where a topic's partitions are. With `autoCreate` and the broker's autoCreateTopics setting,

@@ -70,8 +70,8 @@ export type PartitionMessage =
   | { readonly _tag: 'AlterConfig'; readonly config: LogConfigInput; readonly replyTo: ReplyTo<void> }
   /**
    * Runs retention and (when the cleanup policy says so) compaction now, and snapshots the
-   * producer state; also sent by the partition's own timer, without a replyTo.
+   * producer state. The partition also does this on its own timer (every retentionCheckIntervalMs).
    */
-  | { readonly _tag: 'Maintain'; readonly replyTo?: ReplyTo<void> }
+  | { readonly _tag: 'Maintain'; readonly replyTo: ReplyTo<void> }
   /** Closes the log and removes its files (the topic is being deleted); the actor then stops. */
   | { readonly _tag: 'DeleteLog'; readonly replyTo: ReplyTo<void> }

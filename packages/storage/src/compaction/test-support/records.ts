@@ -2,10 +2,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
-import type { Log } from '../log.js'
-import { batchSizeAt } from '../record-batch/batch-header.js'
-import { decodeRecords, readBatchHeader } from '../record-batch/decoder.js'
-import { encodeRecordBatch, type EncodeRecordBatchOptions } from '../record-batch/encoder.js'
+import type { Log } from '../../log.js'
+import { batchSizeAt } from '../../record-batch/batch-header.js'
+import { decodeRecords, readBatchHeader } from '../../record-batch/decoder.js'
+import { encodeRecordBatch, type EncodeRecordBatchOptions } from '../../record-batch/encoder.js'
 
 /** A record as the tests see it: strings (null for null), the offset the log gave it. */
 export interface LoggedRecord {
@@ -53,13 +53,6 @@ export const recordsIn = (buf: Buffer): LoggedRecord[] => {
     }
   }
   return out
-}
-
-/** Appends one batch and returns its records as the log now holds them (offsets assigned). */
-export const appendRecords = async (log: Log, records: readonly TestRecord[], options: EncodeRecordBatchOptions = {}): Promise<LoggedRecord[]> => {
-  const batch = encodeTestBatch(records, options)
-  await log.append(batch)
-  return recordsIn(batch)
 }
 
 /**

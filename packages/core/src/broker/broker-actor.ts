@@ -1,0 +1,308 @@
+/**
+ * BrokerActor: one per node. Owns the topic registry (persisted in `__cluster/topics.json`),
+ * spawns a PartitionActor per partition at `<cluster>.<node>.partition.<topic>.<n>`, and hands out
+ * producer ids.
+ *
+ * Behavior:
+ * - A request that cannot be done fails with a typed error, as data; the broker goes on.
+ * - Every change is persisted before it takes effect in memory or on the partitions.
+ * - Deleting a topic persists first, then removes the logs; creating one first removes any log
+ *   left by an earlier topic of that name, so a crash in between never resurrects old records.
+ * - Partitions are supervised by restart; one stopped for good is spawned again by the next
+ *   Metadata or DescribeTopic that needs it.
+ */
+import { rmSync } from 'node:fs'
+import { decodeLogConfig, InvalidLogConfigError, type LogConfig, type LogConfigInput } from '@rivulet/storage'
+import { absurd, type Actor, type ActorContext } from '../actor/actor.js'
+import { type ActorPath, actorPath } from '../actor/actor-path.js'
+import type { ActorRef, ReplyTo } from '../actor/actor-ref.js'
+import type { ActorSystem } from '../actor/actor-system.js'
+import { Supervision } from '../actor/supervision.js'
+import { InvalidPartitionCountError, TopicExistsError, UnknownTopicError } from '../errors.js'
+import { partitionActor, type PartitionActorOptions, partitionLogDir, partitionPath } from '../partition/partition-actor.js'
+import type { PartitionMessage } from '../partition/partition-protocol.js'
+import { topicNamesCollide, validateTopicName } from '../topic-name.js'
+import { type BrokerConfig, type BrokerConfigInput, decodeBrokerConfig } from './broker-config.js'
+import { CorruptClusterFileError, TopicNameCollisionError } from './broker-errors.js'
+import type { BrokerMessage, ProducerIdentity, TopicDescription, TopicMetadata } from './broker-protocol.js'
+import { ProducerIdBlock } from './producer-id-block.js'
+import { readTopicRegistry, type TopicRecord, topicRegistryFile, writeTopicRegistry } from './topic-registry.js'
+
+export interface BrokerOptions {
+  /** The clock partitions use for retention and segment age; tests pass a virtual one. */
+  readonly nowMs?: () => number
+  /** How partitions open their logs; tests wrap it. */
+  readonly openLog?: PartitionActorOptions['openLog']
+}
+
+/** The broker actor's path: `<cluster>.<node>.broker`. */
+export const brokerPath = (clusterId: string, nodeId: number): ActorPath => actorPath(clusterId, nodeId, 'broker')
+
+interface Topic {
+  readonly name: string
+  partitionCount: number
+  overrides: LogConfigInput
+  config: LogConfig
+}
+
+interface BrokerState {
+  readonly topics: readonly Topic[]
+  readonly producerIds: ProducerIdBlock
+}
+
+/** Reads what the broker persisted; a file that does not decode is a CorruptClusterFileError. */
+const loadState = (config: BrokerConfig): BrokerState => {
+  const records = readTopicRegistry(config.dataDir)
+  const topics = records.map((record) => {
+    try {
+      return { ...record, partitionCount: record.partitions, overrides: record.config, config: decodeLogConfig(record.config, config.defaultTopicConfig) }
+    } catch (error) {
+      const file = topicRegistryFile(config.dataDir)
+      throw new CorruptClusterFileError({ file, reason: `topic "${record.name}": ${(error as Error).message}` })
+    }
+  })
+  return { topics, producerIds: ProducerIdBlock.load(config.dataDir) }
+}
+
+/**
+ * Decodes the config, reads the persisted topics (so a corrupt file fails here, naming it) and
+ * spawns the broker, which brings back every topic's partitions. Restarted on failure.
+ */
+export const startBroker = (system: ActorSystem, input: BrokerConfigInput, options: BrokerOptions = {}): ActorRef<BrokerMessage> => {
+  const config = decodeBrokerConfig(input)
+  let loaded: BrokerState | undefined = loadState(config)
+  return system.spawn<BrokerMessage>(
+    brokerPath(config.clusterId, config.nodeId),
+    (context) => {
+      const state = loaded ?? loadState(config)
+      loaded = undefined
+      return new BrokerActor(config, options, context.system, state)
+    },
+    { supervision: Supervision.restart() },
+  )
+}
+
+class BrokerActor implements Actor<BrokerMessage> {
+  private readonly topics = new Map<string, Topic>()
+  private readonly producerIds: ProducerIdBlock
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly options: BrokerOptions,
+    private readonly system: ActorSystem,
+    state: BrokerState,
+  ) {
+    for (const topic of state.topics) this.topics.set(topic.name, topic)
+    this.producerIds = state.producerIds
+  }
+
+  preStart(): void {
+    for (const topic of this.topics.values()) this.spawnPartitions(topic, 0)
+  }
+
+  async postStop(): Promise<void> {
+    const stops: Promise<void>[] = []
+    for (const topic of this.topics.values()) {
+      for (let n = 0; n < topic.partitionCount; n++) {
+        const partition = this.system.find(this.partitionPath(topic.name, n))
+        if (partition !== undefined) stops.push(this.system.stop(partition))
+      }
+    }
+    await Promise.all(stops)
+  }
+
+  receive(message: BrokerMessage, _context: ActorContext<BrokerMessage>): Promise<void> {
+    switch (message._tag) {
+      case 'CreateTopic':
+        return answer(message.replyTo, () => this.createTopic(message.name, message.partitions, message.config))
+      case 'DeleteTopic':
+        return answer(message.replyTo, () => this.deleteTopic(message.name))
+      case 'ListTopics':
+        return answer(message.replyTo, () => Array.from(this.topics.keys()).sort())
+      case 'DescribeTopic':
+        return answer(message.replyTo, () => this.describeTopic(message.name))
+      case 'CreatePartitions':
+        return answer(message.replyTo, () => this.createPartitions(message.name, message.totalCount))
+      case 'AlterTopicConfig':
+        return answer(message.replyTo, () => this.alterTopicConfig(message.name, message.config))
+      case 'Metadata':
+        return answer(message.replyTo, () => this.metadata(message.topic, message.autoCreate))
+      case 'InitProducerId':
+        return answer(message.replyTo, (): ProducerIdentity => ({ producerId: this.producerIds.allocate(), producerEpoch: 0 }))
+      default:
+        return absurd(message)
+    }
+  }
+
+  private createTopic(name: string, partitions: number, configInput: LogConfigInput): TopicMetadata {
+    validateTopicName(name)
+    if (typeof partitions !== 'number' || !Number.isInteger(partitions) || partitions <= 0) {
+      throw new InvalidPartitionCountError({ topic: name, partitions, reason: 'a topic needs a positive integer number of partitions' })
+    }
+    if (this.topics.has(name)) throw new TopicExistsError({ topic: name })
+    for (const existing of this.topics.keys()) {
+      if (topicNamesCollide(name, existing)) throw new TopicNameCollisionError({ topic: name, existing })
+    }
+    const { overrides, config } = this.mergeConfig({}, configInput)
+    const topic: Topic = { name, partitionCount: partitions, overrides, config }
+    this.removeLogs(name, 0, partitions)
+    this.persist([...this.topics.values(), topic])
+    this.topics.set(name, topic)
+    this.spawnPartitions(topic, 0)
+    return this.metadataOf(topic)
+  }
+
+  private async deleteTopic(name: string): Promise<void> {
+    const topic = this.topicNamed(name)
+    this.persist(Array.from(this.topics.values()).filter((other) => other !== topic))
+    this.topics.delete(name)
+    await Promise.all(
+      Array.from({ length: topic.partitionCount }, async (_, n) => {
+        const partition = this.system.find<PartitionMessage>(this.partitionPath(name, n))
+        if (partition !== undefined) {
+          // The log is removed below whatever happens here: the registry no longer has the topic.
+          await partition.ask((replyTo) => ({ _tag: 'DeleteLog', replyTo })).catch(() => undefined)
+          await this.system.stop(partition).catch(() => undefined)
+        }
+      }),
+    )
+    this.removeLogs(name, 0, topic.partitionCount)
+  }
+
+  private async describeTopic(name: string): Promise<TopicDescription> {
+    const topic = this.topicNamed(name)
+    const partitions = await Promise.all(
+      this.livePartitions(topic).map((partition) => partition.ask((replyTo) => ({ _tag: 'Describe', replyTo }))),
+    )
+    return { name, config: topic.config, overrides: topic.overrides, partitions }
+  }
+
+  private createPartitions(name: string, totalCount: number): TopicMetadata {
+    const topic = this.topicNamed(name)
+    if (typeof totalCount !== 'number' || !Number.isInteger(totalCount) || totalCount <= 0) {
+      throw new InvalidPartitionCountError({ topic: name, partitions: totalCount, reason: 'a topic needs a positive integer number of partitions' })
+    }
+    if (totalCount <= topic.partitionCount) {
+      throw new InvalidPartitionCountError({
+        topic: name,
+        partitions: totalCount,
+        reason: `the topic has ${topic.partitionCount} partitions; the count can only grow`,
+      })
+    }
+    const from = topic.partitionCount
+    this.removeLogs(name, from, totalCount)
+    this.persist(Array.from(this.topics.values(), (other) => (other === topic ? { ...topic, partitionCount: totalCount } : other)))
+    topic.partitionCount = totalCount
+    this.spawnPartitions(topic, from)
+    return this.metadataOf(topic)
+  }
+
+  private async alterTopicConfig(name: string, configInput: LogConfigInput): Promise<void> {
+    const topic = this.topicNamed(name)
+    const { overrides, config } = this.mergeConfig(topic.overrides, configInput)
+    this.persist(Array.from(this.topics.values(), (other) => (other === topic ? { ...topic, overrides } : other)))
+    topic.overrides = overrides
+    topic.config = config
+    await Promise.all(
+      this.livePartitions(topic).map((partition) => partition.ask((replyTo) => ({ _tag: 'AlterConfig', config, replyTo }))),
+    )
+  }
+
+  private metadata(name: string, autoCreate: boolean): TopicMetadata {
+    const topic = this.topics.get(name)
+    if (topic !== undefined) {
+      this.livePartitions(topic)
+      return this.metadataOf(topic)
+    }
+    if (autoCreate && this.config.autoCreateTopics) return this.createTopic(name, this.config.defaultPartitions, {})
+    throw new UnknownTopicError({ topic: name })
+  }
+
+  private topicNamed(name: string): Topic {
+    const topic = this.topics.get(name)
+    if (topic === undefined) throw new UnknownTopicError({ topic: name })
+    return topic
+  }
+
+  /**
+   * Lays `changes` over `overrides` (null drops a key) and decodes the result over the broker's
+   * default; the overrides kept are the decoded values of the keys given.
+   */
+  private mergeConfig(overrides: LogConfigInput, changes: LogConfigInput): { overrides: LogConfigInput; config: LogConfig } {
+    if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
+      throw new InvalidLogConfigError({ key: '(config)', value: changes, reason: 'expected an object' })
+    }
+    const merged: Record<string, unknown> = { ...overrides }
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) delete merged[key]
+      else if (value !== undefined) merged[key] = value
+    }
+    const config = decodeLogConfig(merged, this.config.defaultTopicConfig)
+    const kept: Record<string, unknown> = {}
+    for (const key of Object.keys(merged)) kept[key] = config[key as keyof LogConfig]
+    return { overrides: kept, config }
+  }
+
+  private persist(topics: Iterable<Topic>): void {
+    const records: TopicRecord[] = Array.from(topics, (topic) => ({
+      name: topic.name,
+      partitions: topic.partitionCount,
+      config: topic.overrides,
+    }))
+    writeTopicRegistry(this.config.dataDir, records)
+  }
+
+  private spawnPartitions(topic: Topic, from: number): void {
+    for (let n = from; n < topic.partitionCount; n++) this.spawnPartition(topic, n)
+  }
+
+  private spawnPartition(topic: Topic, partition: number): ActorRef<PartitionMessage> {
+    return this.system.spawn(
+      this.partitionPath(topic.name, partition),
+      partitionActor({
+        topic: topic.name,
+        partition,
+        dataDir: this.config.dataDir,
+        config: topic.config,
+        retentionCheckIntervalMs: this.config.retentionCheckIntervalMs,
+        nowMs: this.options.nowMs,
+        openLog: this.options.openLog,
+      }),
+      { supervision: Supervision.restart() },
+    )
+  }
+
+  /** The topic's partition actors, spawning again any that stopped for good. */
+  private livePartitions(topic: Topic): ActorRef<PartitionMessage>[] {
+    return Array.from({ length: topic.partitionCount }, (_, n) => {
+      return this.system.find<PartitionMessage>(this.partitionPath(topic.name, n)) ?? this.spawnPartition(topic, n)
+    })
+  }
+
+  private removeLogs(name: string, from: number, to: number): void {
+    for (let n = from; n < to; n++) rmSync(partitionLogDir(this.config.dataDir, name, n), { recursive: true, force: true })
+  }
+
+  private partitionPath(topic: string, partition: number): ActorPath {
+    return partitionPath(this.config.clusterId, this.config.nodeId, topic, partition)
+  }
+
+  private metadataOf(topic: Topic): TopicMetadata {
+    return {
+      name: topic.name,
+      partitionCount: topic.partitionCount,
+      partitionLeaders: Array.from({ length: topic.partitionCount }, (_, n) => this.partitionPath(topic.name, n)),
+    }
+  }
+}
+
+/** Replies with what `work` returns, or fails the request with what it throws. */
+const answer = async <R>(replyTo: ReplyTo<R>, work: () => R | Promise<R>): Promise<void> => {
+  let result: R
+  try {
+    result = await work()
+  } catch (error) {
+    return replyTo.fail(error instanceof Error ? error : new Error(String(error)))
+  }
+  replyTo.reply(result)
+}

@@ -1,0 +1,33 @@
+/** Errors of the broker's own edges: its configuration and the files it keeps in `__cluster`. */
+import { Data } from 'effect'
+
+/** A broker setting that does not decode; `key` names it (`defaultTopicConfig.retentionMs`). */
+export class InvalidBrokerConfigError extends Data.TaggedError('InvalidBrokerConfigError')<{
+  readonly key: string
+  readonly value: unknown
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `invalid broker config ${this.key}=${JSON.stringify(this.value)}: ${this.reason}`
+  }
+}
+
+/** A broker file (topic registry, producer-id block) that cannot be read back. */
+export class CorruptClusterFileError extends Data.TaggedError('CorruptClusterFileError')<{
+  readonly file: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `corrupt broker file ${this.file}: ${this.reason}`
+  }
+}
+
+/** A new topic name equal to an existing one once '.' and '_' are treated alike (as Kafka does). */
+export class TopicNameCollisionError extends Data.TaggedError('TopicNameCollisionError')<{
+  readonly topic: string
+  readonly existing: string
+}> {
+  override get message(): string {
+    return `topic "${this.topic}" collides with existing topic "${this.existing}": names that differ only in "." and "_" are not allowed`
+  }
+}

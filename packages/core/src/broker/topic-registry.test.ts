@@ -1,0 +1,79 @@
+import { writeFileSync } from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { tempDir } from '../partition/test-support/records.js'
+import { CorruptClusterFileError } from './broker-errors.js'
+import { ProducerIdBlock } from './producer-id-block.js'
+import { readTopicRegistry, topicRegistryFile, writeTopicRegistry } from './topic-registry.js'
+
+const dirs: (() => void)[] = []
+const fresh = (): string => {
+  const { dir, remove } = tempDir('registry')
+  dirs.push(remove)
+  return dir
+}
+afterEach(() => {
+  for (const remove of dirs.splice(0)) remove()
+})
+
+describe('topic registry', () => {
+  it('reads back what was written, and nothing before the first write', () => {
+    const dataDir = fresh()
+    expect(readTopicRegistry(dataDir)).toEqual([])
+    const topics = [
+      { name: 'orders', partitions: 3, config: { retentionMs: 1000 } },
+      { name: 'a.b_c-d', partitions: 1, config: { flush: { everyMs: 5 } } },
+    ]
+    writeTopicRegistry(dataDir, topics)
+    expect(readTopicRegistry(dataDir)).toEqual(topics)
+    writeTopicRegistry(dataDir, topics.slice(1))
+    expect(readTopicRegistry(dataDir)).toEqual(topics.slice(1))
+  })
+
+  it('refuses a corrupt file with an error naming the file and the problem', () => {
+    const dataDir = fresh()
+    writeTopicRegistry(dataDir, [])
+    const file = topicRegistryFile(dataDir)
+    const corrupt = (text: string): CorruptClusterFileError => {
+      writeFileSync(file, text)
+      try {
+        readTopicRegistry(dataDir)
+      } catch (error) {
+        expect(error).toBeInstanceOf(CorruptClusterFileError)
+        expect((error as CorruptClusterFileError).file).toBe(file)
+        expect((error as Error).message).toContain(file)
+        return error as CorruptClusterFileError
+      }
+      throw new Error('expected the registry to be refused')
+    }
+    expect(corrupt('{"version":1,"topics":[').reason).toContain('not JSON')
+    expect(corrupt('{"version":2,"topics":[]}').reason).toContain('version')
+    expect(corrupt('{"version":1,"topics":[{"name":"t","partitions":0,"config":{}}]}').reason).toContain('partitions')
+    expect(corrupt('{"version":1,"topics":[{"name":"a b","partitions":1,"config":{}}]}').reason).toContain('invalid topic name')
+    const twice = '{"version":1,"topics":[{"name":"t","partitions":1,"config":{}},{"name":"t","partitions":2,"config":{}}]}'
+    expect(corrupt(twice).reason).toContain('listed twice')
+  })
+})
+
+describe('producer id block', () => {
+  it('never hands out an id twice, across reloads', () => {
+    const dataDir = fresh()
+    const seen = new Set<bigint>()
+    for (let run = 0; run < 4; run++) {
+      const block = ProducerIdBlock.load(dataDir, 3n)
+      for (let i = 0; i < run + 2; i++) {
+        const id = block.allocate()
+        expect(seen.has(id)).toBe(false)
+        seen.add(id)
+      }
+    }
+    expect(seen.size).toBe(2 + 3 + 4 + 5)
+  })
+
+  it('starts at 0 and skips the unused rest of a block after a reload', () => {
+    const dataDir = fresh()
+    const first = ProducerIdBlock.load(dataDir, 10n)
+    expect(first.allocate()).toBe(0n)
+    expect(first.allocate()).toBe(1n)
+    expect(ProducerIdBlock.load(dataDir, 10n).allocate()).toBe(10n)
+  })
+})

@@ -1,0 +1,72 @@
+/** Errors the producer, consumer and admin clients raise themselves, each carrying its facts. */
+import { Data } from 'effect'
+import { describeCause } from '../actor/errors.js'
+
+/** A client option that does not decode; `option` names it, `value` is what was given. */
+export class InvalidClientOptionError extends Data.TaggedError('InvalidClientOptionError')<{
+  readonly client: 'producer' | 'consumer' | 'admin'
+  readonly option: string
+  readonly value: unknown
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `invalid ${this.client} option ${this.option}=${show(this.value)}: ${this.reason}`
+  }
+}
+
+/** A fetched record whose key or value its topic's serde could not read (onDecodeError 'fail'). */
+export class RecordDecodeError extends Data.TaggedError('RecordDecodeError')<{
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    return `cannot decode record ${this.offset} of ${this.topic}-${this.partition}: ${describeCause(this.cause)}`
+  }
+}
+
+/** A fetch position the partition no longer (or not yet) holds, with autoOffsetReset 'error'. */
+export class PartitionOffsetOutOfRangeError extends Data.TaggedError('PartitionOffsetOutOfRangeError')<{
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  readonly logStartOffset: bigint
+  readonly logEndOffset: bigint
+}> {
+  override get message(): string {
+    return `offset ${this.offset} of ${this.topic}-${this.partition} is out of range [${this.logStartOffset}, ${this.logEndOffset}] and autoOffsetReset is 'error'`
+  }
+}
+
+/** A partition that one subscription of this consumer already reads, or that none reads (seek). */
+export class PartitionAssignmentError extends Data.TaggedError('PartitionAssignmentError')<{
+  readonly topic: string
+  readonly partition: number
+  readonly reason: 'already-consumed' | 'not-consumed'
+}> {
+  override get message(): string {
+    return this.reason === 'already-consumed'
+      ? `${this.topic}-${this.partition} is already consumed by another subscription of this consumer`
+      : `${this.topic}-${this.partition} is not consumed by any subscription of this consumer`
+  }
+}
+
+/** A value reaching processed() that is not a record a consumer delivered, nor mapped to one. */
+export class NotAConsumerRecordError extends Data.TaggedError('NotAConsumerRecordError')<{
+  readonly value: unknown
+}> {
+  override get message(): string {
+    return `processed() got ${show(this.value)}, which is not a ConsumerRecord; pass processed(value => value.record) to say which record it stands for`
+  }
+}
+
+const show = (value: unknown): string => {
+  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`
+  if (typeof value === 'bigint') return `${value}n`
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * PartitionActor: owns one partition's log, its high watermark and its producer-state table.
+ *
+ * Behavior:
+ * - Produce is group-committed: every Produce of a burst (the mailbox hands them over together)
+ *   is checked and appended unflushed in order, then ONE flush per the log's policy covers them
+ *   all; only then does the high watermark advance (one node: HW = LEO) and every request of the
+ *   burst get its reply, acks 0 included. A bad batch fails only its own request.
+ * - Fetch reads below the high watermark. With nothing to return it is parked (a waiter and a
+ *   timer) and the handler returns at once; a commit that advances the high watermark answers
+ *   it, or its timer answers it with no records.
+ * - AlterConfig, Maintain and DeleteLog first commit what the burst appended before them.
+ * - Every retentionCheckIntervalMs (an unref'd timer) it runs Maintain on itself.
+ * - The factory opens the log and loads the producer state, so a supervisor restart rebuilds
+ *   everything from storage; a config set by AlterConfig survives restarts.
+ * - postStop fails parked fetches with ClosedError, closes the log and snapshots producer state.
+ */
+import { join } from 'node:path'
+import {
+  decodeLogConfig,
+  Log,
+  type LogConfigInput,
+  type LogOptions,
+  OffsetOutOfRangeError,
+  producerEpochAt,
+  producerIdAt,
+  ProducerStateManager,
+} from '@rivulet/storage'
+import { absurd, type Actor, type ActorContext, type ActorFactory } from '../actor/actor.js'
+import { type ActorPath, actorPath } from '../actor/actor-path.js'
+import { type ReplyTo, replyToOf } from '../actor/actor-ref.js'
+import { ClosedError, OutOfOrderSequenceError, ProducerFencedError } from '../errors.js'
+import type { FetchResult, PartitionMessage, ProduceResult } from './partition-protocol.js'
+import { checkProduceBytes } from './produce-validation.js'
+
+export interface PartitionActorOptions {
+  readonly topic: string
+  readonly partition: number
+  /** The broker's data directory; the log lives in `<dataDir>/<topic>-<partition>`. */
+  readonly dataDir: string
+  /** The topic's whole log config at spawn time. */
+  readonly config: LogConfigInput
+  /** How often the partition sends itself Maintain (retention, compaction, snapshot). */
+  readonly retentionCheckIntervalMs: number
+  /** The clock for retention and segment age; tests pass a virtual one. */
+  readonly nowMs?: () => number
+  /** Opens the log; tests wrap it to watch or break flushes. Default: Log.open. */
+  readonly openLog?: (dir: string, config: LogConfigInput, options: LogOptions) => Promise<Log>
+}
+
+/** Where a partition's log lives: Kafka's `<topic>-<partition>` directory. */
+export const partitionLogDir = (dataDir: string, topic: string, partition: number): string =>
+  join(dataDir, `${topic}-${partition}`)
+
+/** The actor path of a partition hosted on a node: `<cluster>.<node>.partition.<topic>.<n>`. */
+export const partitionPath = (clusterId: string, nodeId: number, topic: string, partition: number): ActorPath =>
+  actorPath(clusterId, nodeId, 'partition', topic, partition)
+
+/** A fetch waiting for records; only this module can make one, so only the actor expires it. */
+class ParkedFetch {
+  timer: ReturnType<typeof setTimeout> | undefined = undefined
+  constructor(
+    readonly offset: bigint,
+    readonly maxBytes: number,
+    readonly replyTo: ReplyTo<FetchResult>,
+  ) {}
+}
+
+/** What the partition sends itself: outside its protocol. */
+type PartitionInternal =
+  | { readonly _tag: 'FetchWaitExpired'; readonly fetch: ParkedFetch }
+  | { readonly _tag: 'MaintenanceDue' }
+
+/** Everything the actor's mailbox carries; others see it as an ActorRef<PartitionMessage>. */
+export type PartitionCommand = PartitionMessage | PartitionInternal
+
+interface PendingReply {
+  readonly replyTo: ReplyTo<ProduceResult>
+  readonly baseOffset: bigint
+  readonly duplicate: boolean
+}
+
+const NO_RECORDS = Buffer.alloc(0)
+// Node fires a timer longer than 2^31-1 ms at once.
+const MAX_TIMER_MS = 0x7fffffff
+
+/** The factory to spawn a partition with (use a restart strategy: state comes back from disk). */
+export const partitionActor = (options: PartitionActorOptions): ActorFactory<PartitionCommand> => {
+  // Outlives the instances: a restart reopens the log with the config AlterConfig last set.
+  const settings = { config: options.config }
+  return async () => {
+    const dir = partitionLogDir(options.dataDir, options.topic, options.partition)
+    const openLog = options.openLog ?? ((d, c, o) => Log.open(d, c, o))
+    const log = await openLog(dir, settings.config, { nowMs: options.nowMs })
+    let producers: ProducerStateManager
+    try {
+      producers = await ProducerStateManager.load(dir, log)
+    } catch (error) {
+      await log.close()
+      throw error
+    }
+    return new PartitionActor(options, settings, dir, openLog, log, producers)
+  }
+}
+
+class PartitionActor implements Actor<PartitionCommand> {
+  private highWatermark: bigint
+  private parked: ParkedFetch[] = []
+  private pending: PendingReply[] = []
+  private maintainTimer: ReturnType<typeof setInterval> | undefined = undefined
+  private deleted = false
+  private readonly name: string
+
+  constructor(
+    private readonly options: PartitionActorOptions,
+    private readonly settings: { config: LogConfigInput },
+    private readonly dir: string,
+    private readonly openLog: NonNullable<PartitionActorOptions['openLog']>,
+    private log: Log,
+    private readonly producers: ProducerStateManager,
+  ) {
+    // Everything that survived on disk counts as committed on a single node.
+    this.highWatermark = log.logEndOffset
+    this.name = `${options.topic}-${options.partition}`
+  }
+
+  preStart(context: ActorContext<PartitionCommand>): void {
+    const intervalMs = Math.min(this.options.retentionCheckIntervalMs, MAX_TIMER_MS)
+    this.maintainTimer = setInterval(() => context.self.tell({ _tag: 'MaintenanceDue' }), intervalMs)
+    this.maintainTimer.unref()
+  }
+
+  receive(message: PartitionCommand, context: ActorContext<PartitionCommand>): Promise<void> {
+    return this.receiveBatch([message], context)
+  }
+
+  async receiveBatch(messages: readonly PartitionCommand[], context: ActorContext<PartitionCommand>): Promise<void> {
+    for (const message of messages) {
+      if (this.deleted) {
+        replyToOf(message)?.fail(this.closedError())
+        continue
+      }
+      switch (message._tag) {
+        case 'Produce':
+          this.produce(message)
+          break
+        case 'Fetch':
+          await this.fetch(message, context)
+          break
+        case 'ListOffset':
+          message.replyTo.reply(await this.listOffset(message.spec))
+          break
+        case 'Describe':
+          message.replyTo.reply({
+            topic: this.options.topic,
+            partition: this.options.partition,
+            logStartOffset: this.log.logStartOffset,
+            logEndOffset: this.log.logEndOffset,
+            highWatermark: this.highWatermark,
+            sizeBytes: this.log.sizeBytes,
+            segmentCount: this.log.segmentCount,
+          })
+          break
+        case 'AlterConfig':
+          await this.commit()
+          await this.alterConfig(message.config, message.replyTo)
+          break
+        case 'Maintain':
+          await this.commit()
+          await this.maintain()
+          message.replyTo.reply()
+          break
+        case 'MaintenanceDue':
+          await this.commit()
+          await this.maintain()
+          break
+        case 'DeleteLog':
+          await this.commit()
+          await this.deleteLog(context)
+          message.replyTo.reply()
+          break
+        case 'FetchWaitExpired':
+          this.expire(message.fetch)
+          break
+        default:
+          absurd(message)
+      }
+    }
+    await this.commit()
+  }
+
+  async postStop(): Promise<void> {
+    clearInterval(this.maintainTimer)
+    this.failParked()
+    if (this.deleted) return
+    await this.log.close()
+    await this.producers.takeSnapshot(this.log.logEndOffset)
+  }
+
+  /** Checks and appends one batch; its reply waits for the burst's commit. */
+  private produce(message: Extract<PartitionMessage, { readonly _tag: 'Produce' }>): void {
+    const { batch, replyTo } = message
+    const where = { topic: this.options.topic, partition: this.options.partition }
+    const check = checkProduceBytes(batch, this.log.config.maxBatchBytes, where)
+    if (!check.ok) return replyTo.fail(check.error)
+    if (check.idempotent) {
+      const sequence = this.producers.checkBatch(batch, 0)
+      switch (sequence.kind) {
+        case 'append':
+          break
+        case 'duplicate':
+          // Answered at the commit too: the original may be in this very burst, not yet durable.
+          this.pending.push({ replyTo, baseOffset: sequence.baseOffset, duplicate: true })
+          return
+        case 'out-of-order':
+          return replyTo.fail(
+            new OutOfOrderSequenceError({
+              ...where,
+              producerId: producerIdAt(batch, 0),
+              expectedSequence: sequence.expectedSequence,
+              receivedSequence: sequence.receivedSequence,
+            }),
+          )
+        case 'fenced':
+          return replyTo.fail(
+            new ProducerFencedError({
+              ...where,
+              producerId: producerIdAt(batch, 0),
+              producerEpoch: producerEpochAt(batch, 0),
+              currentEpoch: sequence.currentEpoch,
+            }),
+          )
+        default:
+          return absurd(sequence)
+      }
+    }
+    const appended = this.log.appendUnflushed(batch)
+    if (check.idempotent) this.producers.onAppendBatch(batch, 0)
+    this.pending.push({ replyTo, baseOffset: appended.baseOffset, duplicate: false })
+  }
+
+  /** One flush for everything appended since the last commit, then the replies and the waiters. */
+  private async commit(): Promise<void> {
+    if (this.pending.length === 0) return
+    const replies = this.pending
+    this.pending = []
+    await this.log.flushedPerPolicy()
+    this.highWatermark = this.log.logEndOffset
+    const logStartOffset = this.log.logStartOffset
+    for (const { replyTo, baseOffset, duplicate } of replies) replyTo.reply({ baseOffset, logStartOffset, duplicate })
+    await this.wakeParked()
+  }
+
+  private async fetch(
+    message: Extract<PartitionMessage, { readonly _tag: 'Fetch' }>,
+    context: ActorContext<PartitionCommand>,
+  ): Promise<void> {
+    let result: FetchResult
+    try {
+      result = await this.read(message.offset, message.maxBytes)
+    } catch (error) {
+      if (error instanceof OffsetOutOfRangeError) return message.replyTo.fail(error)
+      throw error
+    }
+    if (result.records.length > 0 || message.maxWaitMs <= 0) return message.replyTo.reply(result)
+    const parked = new ParkedFetch(message.offset, message.maxBytes, message.replyTo)
+    parked.timer = setTimeout(
+      () => context.self.tell({ _tag: 'FetchWaitExpired', fetch: parked }),
+      Math.min(message.maxWaitMs, MAX_TIMER_MS),
+    )
+    this.parked.push(parked)
+  }
+
+  private async read(offset: bigint, maxBytes: number): Promise<FetchResult> {
+    const read = await this.log.read(offset, { maxBytes, maxOffset: this.highWatermark })
+    return { records: read.bytes, highWatermark: this.highWatermark, logStartOffset: read.logStartOffset }
+  }
+
+  /** Answers the parked fetches the advanced high watermark now has records for. */
+  private async wakeParked(): Promise<void> {
+    if (this.parked.length === 0) return
+    const waiting: ParkedFetch[] = []
+    for (const parked of this.parked) {
+      if (parked.offset >= this.highWatermark) {
+        waiting.push(parked)
+        continue
+      }
+      let result: FetchResult
+      try {
+        result = await this.read(parked.offset, parked.maxBytes)
+      } catch (error) {
+        clearTimeout(parked.timer)
+        if (error instanceof OffsetOutOfRangeError) parked.replyTo.fail(error)
+        else throw error
+        continue
+      }
+      if (result.records.length === 0) {
+        waiting.push(parked)
+        continue
+      }
+      clearTimeout(parked.timer)
+      parked.replyTo.reply(result)
+    }
+    this.parked = waiting
+  }
+
+  private expire(fetch: ParkedFetch): void {
+    const index = this.parked.indexOf(fetch)
+    if (index === -1) return
+    this.parked.splice(index, 1)
+    fetch.replyTo.reply({ records: NO_RECORDS, highWatermark: this.highWatermark, logStartOffset: this.log.logStartOffset })
+  }
+
+  private failParked(): void {
+    for (const parked of this.parked) {
+      clearTimeout(parked.timer)
+      parked.replyTo.fail(this.closedError())
+    }
+    this.parked = []
+  }
+
+  private async listOffset(spec: Extract<PartitionMessage, { readonly _tag: 'ListOffset' }>['spec']): Promise<bigint | undefined> {
+    if (spec === 'earliest') return this.log.logStartOffset
+    if (spec === 'latest') return this.highWatermark
+    const offset = await this.log.offsetForTimestamp(spec.timestamp)
+    return offset !== undefined && offset < this.highWatermark ? offset : undefined
+  }
+
+  private async alterConfig(config: LogConfigInput, replyTo: ReplyTo<void>): Promise<void> {
+    try {
+      decodeLogConfig(config)
+    } catch (error) {
+      return replyTo.fail(error as Error)
+    }
+    await this.log.close()
+    this.settings.config = config
+    this.log = await this.openLog(this.dir, config, { nowMs: this.options.nowMs })
+    replyTo.reply()
+  }
+
+  private async maintain(): Promise<void> {
+    await this.log.applyRetention()
+    if (this.log.config.cleanupPolicy !== 'delete') await this.log.compact()
+    await this.producers.takeSnapshot(this.log.logEndOffset)
+  }
+
+  private async deleteLog(context: ActorContext<PartitionCommand>): Promise<void> {
+    clearInterval(this.maintainTimer)
+    this.failParked()
+    this.deleted = true
+    await this.log.delete()
+    context.stopSelf()
+  }
+
+  private closedError(): ClosedError {
+    return new ClosedError({ what: `partition ${this.name}` })
+  }
+}
