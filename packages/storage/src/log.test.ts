@@ -214,6 +214,7 @@ describe('Log', () => {
     bytes[CRC_AT + 10]! ^= 0x01
     writeFileSync(first, bytes)
     const reopened = await Log.open(dir, { segmentBytes: 1, flush: 'os' })
+    expect(reopened.corruptions).toEqual([{ file: first, position: 0, reason: expect.stringMatching(/CRC mismatch/) }])
     const error = await reopened.read(0n, { maxBytes: 1000 }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CorruptRecordBatchError)
     expect((error as CorruptRecordBatchError).file).toBe(first)

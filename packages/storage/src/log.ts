@@ -116,6 +116,14 @@ export class Log {
     return this.segments.reduce((total, segment) => total + segment.sizeBytes, 0)
   }
 
+  /**
+   * Invalid batches found in closed segments when they were opened: those segments serve the
+   * batches before the bad one and fail reads that reach it, naming the file and position.
+   */
+  get corruptions(): ReadonlyArray<{ readonly file: string; readonly position: number; readonly reason: string }> {
+    return this.segments.flatMap((segment) => (segment.corruption === undefined ? [] : [{ file: segment.file, ...segment.corruption }]))
+  }
+
   get segmentCount(): number {
     return this.segments.length
   }

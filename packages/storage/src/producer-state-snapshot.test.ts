@@ -1,3 +1,4 @@
+// The producer-state snapshot file: round trips, and every kind of damage refused with a reason.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

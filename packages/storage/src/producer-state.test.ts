@@ -1,3 +1,4 @@
+// ProducerStateManager: the sequence rules one by one, then snapshots, replay, corruption and truncation on a real Log.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

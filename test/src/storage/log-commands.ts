@@ -5,7 +5,10 @@ import { batchSizeAt, baseOffsetAt, encodeRecordBatch, lastOffsetAt, type Compre
 import type fc from 'fast-check'
 import { expect } from 'vitest'
 import {
+  activeSegmentFile,
   activeSegmentLayout,
+  DELETE_RETENTION_MS,
+  readWholeLog,
   cutModelAt,
   expectLogMatchesModel,
   modelRecords,
@@ -87,7 +90,14 @@ export class TruncateCommand implements LogCommand {
     await real.log.truncateTo(offset)
     if (offset < model.logEndOffset) {
       model.batches = model.batches.filter((b) => b.lastOffset < offset)
-      model.logEndOffset = model.batches.at(-1)?.lastOffset === undefined ? model.logStartOffset : model.batches.at(-1)!.lastOffset + 1n
+      // Without compaction the new end is right after the last batch kept. Compaction can empty
+      // whole batches, so the end may instead be the base of the segment truncation stopped in:
+      // anywhere up to `offset`, as long as no record is kept there.
+      const afterLastKept = (model.batches.at(-1)?.lastOffset ?? model.logStartOffset - 1n) + 1n
+      expect(real.log.logEndOffset).toBeGreaterThanOrEqual(afterLastKept)
+      expect(real.log.logEndOffset).toBeLessThanOrEqual(offset)
+      if (!model.compacted) expect(real.log.logEndOffset).toBe(afterLastKept)
+      model.logEndOffset = real.log.logEndOffset
     }
     await expectLogMatchesModel(real, model)
   }
@@ -113,8 +123,10 @@ export class RetentionCommand implements LogCommand {
     const removed = model.batches.filter((b) => b.lastOffset < logStartOffset)
     for (const batch of removed) expect(real.clock.now - batch.maxTimestamp).toBeGreaterThan(RETENTION_MS)
     model.batches = model.batches.filter((b) => b.lastOffset >= logStartOffset)
-    // Retention deletes whole segments, so the new start is a batch boundary (or the end).
-    expect(model.batches[0]?.baseOffset ?? model.logEndOffset).toBe(logStartOffset)
+    // Retention deletes whole segments, so what remains starts at or after the new start, and
+    // right at it unless compaction emptied the first batches of that segment.
+    expect(model.batches.every((b) => b.baseOffset >= logStartOffset)).toBe(true)
+    if (!model.compacted) expect(model.batches[0]?.baseOffset ?? model.logEndOffset).toBe(logStartOffset)
     model.logStartOffset = logStartOffset
     await expectLogMatchesModel(real, model)
   }
@@ -182,7 +194,41 @@ export class DamageIndexCommand implements LogCommand {
     else writeFileSync(file, Buffer.alloc(24, 0xff))
     await real.reopen()
     await expectLogMatchesModel(real, model)
-    expect(modelRecords(model).length).toBe(Number(model.logEndOffset - model.logStartOffset))
+    if (!model.compacted) expect(modelRecords(model).length).toBe(Number(model.logEndOffset - model.logStartOffset))
   }
   toString = () => `damageIndex(${this.which.toFixed(2)}, ${this.damage})`
+}
+
+/**
+ * Compaction: the model keeps what the log kept, after checking that each record it lost was
+ * superseded by a later record with the same key, or was a tombstone past deleteRetentionMs, and
+ * that nothing of the active segment and no keyless record was touched.
+ */
+export class CompactCommand implements LogCommand {
+  check = () => true
+  async run(model: LogModel, real: RealLog) {
+    const { baseOffset: activeBase } = activeSegmentFile(real.dir)
+    await real.log.compact()
+    const kept = new Set((await readWholeLog(real.log, 300)).map((r) => r.offset))
+    const latestByKey = new Map<string, bigint>()
+    for (const r of modelRecords(model)) if (r.key !== null) latestByKey.set(r.key, r.offset)
+    for (const r of modelRecords(model)) {
+      if (kept.has(r.offset)) continue
+      expect(r.offset < activeBase, `record ${r.offset} of the active segment was removed`).toBe(true)
+      expect(r.key, `keyless record ${r.offset} was removed`).not.toBeNull()
+      const superseded = latestByKey.get(r.key!)! > r.offset
+      const expiredTombstone = r.value === null && r.timestamp + DELETE_RETENTION_MS <= real.clock.now
+      expect(superseded || expiredTombstone, `record ${r.offset} (key ${r.key}) was removed but is the latest`).toBe(true)
+    }
+    for (const [key, offset] of latestByKey) {
+      const latest = modelRecords(model).find((r) => r.offset === offset)!
+      if (latest.value !== null) expect(kept.has(offset), `latest record of key ${key} at ${offset} was removed`).toBe(true)
+    }
+    model.batches = model.batches
+      .map((b) => ({ ...b, records: b.records.filter((r) => kept.has(r.offset)) }))
+      .filter((b) => b.records.length > 0)
+    model.compacted = true
+    await expectLogMatchesModel(real, model)
+  }
+  toString = () => 'compact'
 }

@@ -8,6 +8,7 @@ import fc from 'fast-check'
 import { describe, it } from 'vitest'
 import {
   AppendCommand,
+  CompactCommand,
   CrashCommand,
   DamageIndexCommand,
   ReadCommand,
@@ -16,10 +17,12 @@ import {
   RollCommand,
   TruncateCommand,
 } from './log-commands.js'
-import { RETENTION_MS, type LogModel, type RealLog } from './log-model.js'
+import { DELETE_RETENTION_MS, RETENTION_MS, type LogModel, type RealLog } from './log-model.js'
 
 const text = fc.string({ unit: 'grapheme-ascii', maxLength: 40 })
-const record = fc.record({ key: fc.option(text, { freq: 4 }), value: fc.option(text, { freq: 6 }) })
+// Few distinct keys, so compaction has records to supersede.
+const key = fc.constantFrom('a', 'b', 'c', 'd', 'e')
+const record = fc.record({ key: fc.option(key, { freq: 4 }), value: fc.option(text, { freq: 6 }) })
 const fraction = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })
 
 const commands = fc.commands(
@@ -32,6 +35,7 @@ const commands = fc.commands(
     ),
     fraction.map((at) => new TruncateCommand(at)),
     fc.constant(new RollCommand()),
+    fc.constant(new CompactCommand()),
     fc.integer({ min: 0, max: 2_000 }).map((ms) => new RetentionCommand(ms)),
     fc.constant(new ReopenCommand()),
     fc.tuple(fc.constantFrom('cut' as const, 'flip' as const), fraction, fc.integer({ min: 1, max: 255 })).map(
@@ -48,6 +52,7 @@ const logConfig = fc.record({
   segmentBytes: fc.integer({ min: 60, max: 1_200 }),
   indexIntervalBytes: fc.integer({ min: 0, max: 300 }),
   flush: fc.constantFrom<FlushPolicy>('os', 'every-batch', { everyMs: 5 }),
+  cleanupPolicy: fc.constantFrom('delete' as const, 'compact,delete' as const),
 })
 
 describe('Log against a plain array model', () => {
@@ -55,7 +60,7 @@ describe('Log against a plain array model', () => {
     await fc.assert(
       fc.asyncProperty(logConfig, commands, async (config, cmds) => {
         const dir = mkdtempSync(join(tmpdir(), 'rivulet-log-model-'))
-        const fullConfig = { ...config, retentionMs: RETENTION_MS, segmentMs: -1 }
+        const fullConfig = { ...config, retentionMs: RETENTION_MS, deleteRetentionMs: DELETE_RETENTION_MS, segmentMs: -1 }
         const clock = { now: 1_700_000_000_000 }
         const real: RealLog = {
           dir,
@@ -66,7 +71,7 @@ describe('Log against a plain array model', () => {
             real.log = await Log.open(dir, fullConfig, { nowMs: () => clock.now })
           },
         }
-        const model: LogModel = { batches: [], logStartOffset: 0n, logEndOffset: 0n }
+        const model: LogModel = { batches: [], logStartOffset: 0n, logEndOffset: 0n, compacted: false }
         try {
           await fc.asyncModelRun(() => ({ model, real }), cmds)
         } finally {

@@ -13,7 +13,7 @@
  */
 import { rmSync } from 'node:fs'
 import { decodeLogConfig, InvalidLogConfigError, type LogConfig, type LogConfigInput } from '@rivulet/storage'
-import { absurd, type Actor, type ActorContext } from '../actor/actor.js'
+import { absurd, type Actor } from '../actor/actor.js'
 import { type ActorPath, actorPath } from '../actor/actor-path.js'
 import type { ActorRef, ReplyTo } from '../actor/actor-ref.js'
 import type { ActorSystem } from '../actor/actor-system.js'
@@ -55,7 +55,8 @@ const loadState = (config: BrokerConfig): BrokerState => {
   const records = readTopicRegistry(config.dataDir)
   const topics = records.map((record) => {
     try {
-      return { ...record, partitionCount: record.partitions, overrides: record.config, config: decodeLogConfig(record.config, config.defaultTopicConfig) }
+      const topicConfig = decodeLogConfig(record.config, config.defaultTopicConfig)
+      return { name: record.name, partitionCount: record.partitions, overrides: record.config, config: topicConfig }
     } catch (error) {
       const file = topicRegistryFile(config.dataDir)
       throw new CorruptClusterFileError({ file, reason: `topic "${record.name}": ${(error as Error).message}` })
@@ -111,7 +112,7 @@ class BrokerActor implements Actor<BrokerMessage> {
     await Promise.all(stops)
   }
 
-  receive(message: BrokerMessage, _context: ActorContext<BrokerMessage>): Promise<void> {
+  receive(message: BrokerMessage): Promise<void> {
     switch (message._tag) {
       case 'CreateTopic':
         return answer(message.replyTo, () => this.createTopic(message.name, message.partitions, message.config))

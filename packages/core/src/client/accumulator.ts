@@ -46,6 +46,8 @@ export class ProducerBatch {
   lingerTimer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined = undefined
   /** Set when the batch is first sent; retries send these same bytes (same sequence). */
   encoded: Buffer | undefined = undefined
+  /** Which producer id (by the sender's count) the batch was encoded under; -1 before. */
+  identityGeneration = -1
   /** Delivered or failed: every record's sink has heard. */
   finished = false
   private waiters: (() => void)[] | undefined = undefined

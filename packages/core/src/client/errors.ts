@@ -14,6 +14,18 @@ export class InvalidClientOptionError extends Data.TaggedError('InvalidClientOpt
   }
 }
 
+/** A record send() or produce() refused before sending anything: not a record, a bad timestamp... */
+export class InvalidProducerRecordError extends Data.TaggedError('InvalidProducerRecordError')<{
+  readonly topic: string
+  /** Its place in the call's array (0 for a single record, the count so far in produce()). */
+  readonly index: number
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `cannot send record ${this.index} to topic "${this.topic}": ${this.reason}`
+  }
+}
+
 /** A fetched record whose key or value its topic's serde could not read (onDecodeError 'fail'). */
 export class RecordDecodeError extends Data.TaggedError('RecordDecodeError')<{
   readonly topic: string

@@ -197,12 +197,13 @@ describe('PartitionActor: idempotent producers', () => {
 
 describe('PartitionActor: restarts', () => {
   it('comes back on the same directory with its offsets and producer state', async () => {
-    const { system, spawn } = harness()
+    const { system, spawn, dataDir } = harness()
     const first = spawn()
     await produce(first, batchOf(['a', 'b']))
     const batch = idempotentBatch(9n, 0, ['c'])
     await produce(first, Buffer.from(batch))
     await system.stop(first)
+    expect(readdirSync(partitionLogDir(dataDir, 'orders', 0))).toContain(`${'3'.padStart(20, '0')}.snapshot`)
     const second = spawn()
     expect(await describePartition(second)).toMatchObject({ logEndOffset: 3n, highWatermark: 3n })
     expect(await produce(second, Buffer.from(batch))).toMatchObject({ baseOffset: 2n, duplicate: true })

@@ -31,6 +31,7 @@ import { type ActorPath, actorPath } from '../actor/actor-path.js'
 import { type ReplyTo, replyToOf } from '../actor/actor-ref.js'
 import { ClosedError, OutOfOrderSequenceError, ProducerFencedError } from '../errors.js'
 import type { FetchResult, PartitionMessage, ProduceResult } from './partition-protocol.js'
+import { FetchWaiters, MAX_TIMER_MS, type ParkedFetch } from './fetch-waiters.js'
 import { checkProduceBytes } from './produce-validation.js'
 
 export interface PartitionActorOptions {
@@ -56,16 +57,6 @@ export const partitionLogDir = (dataDir: string, topic: string, partition: numbe
 export const partitionPath = (clusterId: string, nodeId: number, topic: string, partition: number): ActorPath =>
   actorPath(clusterId, nodeId, 'partition', topic, partition)
 
-/** A fetch waiting for records; only this module can make one, so only the actor expires it. */
-class ParkedFetch {
-  timer: ReturnType<typeof setTimeout> | undefined = undefined
-  constructor(
-    readonly offset: bigint,
-    readonly maxBytes: number,
-    readonly replyTo: ReplyTo<FetchResult>,
-  ) {}
-}
-
 /** What the partition sends itself: outside its protocol. */
 type PartitionInternal =
   | { readonly _tag: 'FetchWaitExpired'; readonly fetch: ParkedFetch }
@@ -81,8 +72,6 @@ interface PendingReply {
 }
 
 const NO_RECORDS = Buffer.alloc(0)
-// Node fires a timer longer than 2^31-1 ms at once.
-const MAX_TIMER_MS = 0x7fffffff
 
 /** The factory to spawn a partition with (use a restart strategy: state comes back from disk). */
 export const partitionActor = (options: PartitionActorOptions): ActorFactory<PartitionCommand> => {
@@ -105,7 +94,7 @@ export const partitionActor = (options: PartitionActorOptions): ActorFactory<Par
 
 class PartitionActor implements Actor<PartitionCommand> {
   private highWatermark: bigint
-  private parked: ParkedFetch[] = []
+  private readonly parked = new FetchWaiters()
   private pending: PendingReply[] = []
   private maintainTimer: ReturnType<typeof setInterval> | undefined = undefined
   private deleted = false
@@ -180,7 +169,11 @@ class PartitionActor implements Actor<PartitionCommand> {
           message.replyTo.reply()
           break
         case 'FetchWaitExpired':
-          this.expire(message.fetch)
+          this.parked.expire(message.fetch, {
+            records: NO_RECORDS,
+            highWatermark: this.highWatermark,
+            logStartOffset: this.log.logStartOffset,
+          })
           break
         default:
           absurd(message)
@@ -191,7 +184,7 @@ class PartitionActor implements Actor<PartitionCommand> {
 
   async postStop(): Promise<void> {
     clearInterval(this.maintainTimer)
-    this.failParked()
+    this.parked.failAll(this.closedError())
     if (this.deleted) return
     await this.log.close()
     await this.producers.takeSnapshot(this.log.logEndOffset)
@@ -248,7 +241,7 @@ class PartitionActor implements Actor<PartitionCommand> {
     this.highWatermark = this.log.logEndOffset
     const logStartOffset = this.log.logStartOffset
     for (const { replyTo, baseOffset, duplicate } of replies) replyTo.reply({ baseOffset, logStartOffset, duplicate })
-    await this.wakeParked()
+    await this.parked.wake(this.highWatermark, (offset, maxBytes) => this.read(offset, maxBytes))
   }
 
   private async fetch(
@@ -263,60 +256,12 @@ class PartitionActor implements Actor<PartitionCommand> {
       throw error
     }
     if (result.records.length > 0 || message.maxWaitMs <= 0) return message.replyTo.reply(result)
-    const parked = new ParkedFetch(message.offset, message.maxBytes, message.replyTo)
-    parked.timer = setTimeout(
-      () => context.self.tell({ _tag: 'FetchWaitExpired', fetch: parked }),
-      Math.min(message.maxWaitMs, MAX_TIMER_MS),
-    )
-    this.parked.push(parked)
+    this.parked.park(message, (fetch) => context.self.tell({ _tag: 'FetchWaitExpired', fetch }))
   }
 
   private async read(offset: bigint, maxBytes: number): Promise<FetchResult> {
     const read = await this.log.read(offset, { maxBytes, maxOffset: this.highWatermark })
     return { records: read.bytes, highWatermark: this.highWatermark, logStartOffset: read.logStartOffset }
-  }
-
-  /** Answers the parked fetches the advanced high watermark now has records for. */
-  private async wakeParked(): Promise<void> {
-    if (this.parked.length === 0) return
-    const waiting: ParkedFetch[] = []
-    for (const parked of this.parked) {
-      if (parked.offset >= this.highWatermark) {
-        waiting.push(parked)
-        continue
-      }
-      let result: FetchResult
-      try {
-        result = await this.read(parked.offset, parked.maxBytes)
-      } catch (error) {
-        clearTimeout(parked.timer)
-        if (error instanceof OffsetOutOfRangeError) parked.replyTo.fail(error)
-        else throw error
-        continue
-      }
-      if (result.records.length === 0) {
-        waiting.push(parked)
-        continue
-      }
-      clearTimeout(parked.timer)
-      parked.replyTo.reply(result)
-    }
-    this.parked = waiting
-  }
-
-  private expire(fetch: ParkedFetch): void {
-    const index = this.parked.indexOf(fetch)
-    if (index === -1) return
-    this.parked.splice(index, 1)
-    fetch.replyTo.reply({ records: NO_RECORDS, highWatermark: this.highWatermark, logStartOffset: this.log.logStartOffset })
-  }
-
-  private failParked(): void {
-    for (const parked of this.parked) {
-      clearTimeout(parked.timer)
-      parked.replyTo.fail(this.closedError())
-    }
-    this.parked = []
   }
 
   private async listOffset(spec: Extract<PartitionMessage, { readonly _tag: 'ListOffset' }>['spec']): Promise<bigint | undefined> {
@@ -346,7 +291,7 @@ class PartitionActor implements Actor<PartitionCommand> {
 
   private async deleteLog(context: ActorContext<PartitionCommand>): Promise<void> {
     clearInterval(this.maintainTimer)
-    this.failParked()
+    this.parked.failAll(this.closedError())
     this.deleted = true
     await this.log.delete()
     context.stopSelf()

@@ -1,0 +1,92 @@
+/**
+ * Admin: thin asks to the broker for creating, describing, growing, configuring and deleting
+ * topics. Failures are the broker's own typed errors (UnknownTopicError, TopicExistsError,
+ * InvalidPartitionCountError, InvalidLogConfigError, ...), passed through as they are.
+ */
+import { Schema } from 'effect'
+import type { ActorRef, ReplyTo } from '../actor/actor-ref.js'
+import type { BrokerMessage, TopicConfig, TopicDescription, TopicMetadata } from '../broker/broker-protocol.js'
+import type { ClusterConnection } from './cluster-connection.js'
+import { InvalidClientOptionError } from './errors.js'
+import { unwrapActorFailure } from './retry.js'
+import { type TopicLike, topicName } from './topic.js'
+
+export interface AdminOptions {
+  /** Default 30000. */
+  readonly requestTimeoutMs?: number
+}
+
+export interface CreateTopicOptions {
+  readonly partitions: number
+  /** Overrides of the broker's default topic config (retentionMs, segmentBytes, ...). */
+  readonly config?: TopicConfig
+}
+
+const RequestTimeoutMs = Schema.Number.check(Schema.isInt(), Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(2 ** 31 - 1))
+
+type BrokerRequest = Extract<BrokerMessage, { readonly replyTo: unknown }>
+
+export class Admin {
+  private readonly broker: ActorRef<BrokerMessage>
+  private readonly requestTimeoutMs: number
+
+  constructor(connection: ClusterConnection, options: AdminOptions = {}) {
+    this.broker = connection.broker
+    const { requestTimeoutMs = 30_000, ...unknown } = options
+    const extra = Object.keys(unknown)[0]
+    if (extra !== undefined) {
+      throw new InvalidClientOptionError({ client: 'admin', option: extra, value: (unknown as Record<string, unknown>)[extra], reason: 'unknown option (known: requestTimeoutMs)' })
+    }
+    try {
+      this.requestTimeoutMs = Schema.decodeUnknownSync(RequestTimeoutMs)(requestTimeoutMs)
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message.split('\n')[0]! : String(cause)
+      throw new InvalidClientOptionError({ client: 'admin', option: 'requestTimeoutMs', value: requestTimeoutMs, reason })
+    }
+  }
+
+  createTopic(topic: TopicLike, options: CreateTopicOptions): Promise<TopicMetadata> {
+    const name = topicName(topic)
+    return this.ask<TopicMetadata>((replyTo) => ({ _tag: 'CreateTopic', name, partitions: options.partitions, config: options.config ?? {}, replyTo }))
+  }
+
+  deleteTopic(topic: TopicLike): Promise<void> {
+    const name = topicName(topic)
+    return this.ask<void>((replyTo) => ({ _tag: 'DeleteTopic', name, replyTo }))
+  }
+
+  /** Topic names, sorted. */
+  listTopics(): Promise<readonly string[]> {
+    return this.ask<readonly string[]>((replyTo) => ({ _tag: 'ListTopics', replyTo }))
+  }
+
+  /** The topic's config and each partition's log start and end offsets, size and segments. */
+  describeTopic(topic: TopicLike): Promise<TopicDescription> {
+    const name = topicName(topic)
+    return this.ask<TopicDescription>((replyTo) => ({ _tag: 'DescribeTopic', name, replyTo }))
+  }
+
+  /** Raises the partition count to `totalCount`; partitions are never removed. */
+  createPartitions(topic: TopicLike, totalCount: number): Promise<TopicMetadata> {
+    const name = topicName(topic)
+    return this.ask<TopicMetadata>((replyTo) => ({ _tag: 'CreatePartitions', name, totalCount, replyTo }))
+  }
+
+  /** Merges `config` into the topic's overrides (null drops one, back to the broker default). */
+  alterTopicConfig(topic: TopicLike, config: TopicConfig): Promise<void> {
+    const name = topicName(topic)
+    return this.ask<void>((replyTo) => ({ _tag: 'AlterTopicConfig', name, config, replyTo }))
+  }
+
+  /** The topic's partitions and where their leaders are. */
+  metadata(topic: TopicLike): Promise<TopicMetadata> {
+    const name = topicName(topic)
+    return this.ask<TopicMetadata>((replyTo) => ({ _tag: 'Metadata', topic: name, autoCreate: false, replyTo }))
+  }
+
+  private ask<R>(make: (replyTo: ReplyTo<R>) => BrokerRequest): Promise<R> {
+    return (this.broker.ask(make, { timeoutMs: this.requestTimeoutMs }) as Promise<R>).catch((error: unknown) => {
+      throw unwrapActorFailure(error)
+    })
+  }
+}

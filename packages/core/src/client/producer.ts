@@ -1,0 +1,237 @@
+/**
+ * The producer: serializes records with their topic's serdes, picks partitions, and hands them
+ * to the accumulator; the sender turns closed batches into Produce asks. send() costs one promise
+ * per call whatever the number of records; produce() (operators/produce.ts) costs none per record.
+ *
+ *   const producer = new Producer(connection, { acks: 'all' })
+ *   const { partition, offset } = await producer.send(orders, { key: 'u1', value: { amount: 10 } })
+ */
+import { ClosedError, UnknownPartitionError } from '../errors.js'
+import type { SerdeContext } from '../serde/serde.js'
+import { type PendingRecord, type RecordSink, RecordAccumulator, type TopicQueues } from './accumulator.js'
+import type { ClusterConnection } from './cluster-connection.js'
+import { InvalidProducerRecordError } from './errors.js'
+import { MetadataCache } from './metadata.js'
+import { decodeProducerOptions, type ProducerOptions, type ProducerOptionsInput } from './options.js'
+import { normalizeHeaders, type ProducerRecord, type RecordMetadata } from './records.js'
+import { type ProducerStats, Sender } from './sender.js'
+import { type KeyIn, resolveTopic, type Topic, type TopicLike, type ValueIn } from './topic.js'
+
+/** A topic handle with its serde contexts made once. */
+interface PreparedTopic {
+  readonly name: string
+  readonly handle: Topic<unknown, unknown>
+  readonly keyContext: SerdeContext
+  readonly valueContext: SerdeContext
+}
+
+/** The sink of one send() call: one promise, settled when every record has been heard of. */
+class SendCall implements RecordSink {
+  readonly results: RecordMetadata[]
+  readonly promise: Promise<RecordMetadata | RecordMetadata[]>
+  private remaining: number
+  private settled = false
+  private resolve!: (value: RecordMetadata | RecordMetadata[]) => void
+  private reject!: (error: unknown) => void
+
+  constructor(
+    count: number,
+    private readonly single: boolean,
+  ) {
+    this.results = new Array(count)
+    this.remaining = count
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+  }
+
+  delivered(index: number, topic: string, partition: number, offset: bigint, timestamp: number): void {
+    this.results[index] = { topic, partition, offset, timestamp }
+    if (--this.remaining === 0 && !this.settled) {
+      this.settled = true
+      this.resolve(this.single ? this.results[0] : this.results)
+    }
+  }
+
+  failed(_index: number, error: unknown): void {
+    if (this.settled) return
+    this.settled = true
+    this.reject(error)
+  }
+}
+
+export class Producer {
+  readonly options: ProducerOptions
+  private readonly metadata: MetadataCache
+  private readonly accumulator: RecordAccumulator
+  private readonly sender: Sender
+  /** Records of topics whose metadata is being asked for, in send order. */
+  private readonly waiting = new Map<string, PendingRecord[]>()
+  private readonly namedTopics = new Map<string, PreparedTopic>()
+  private readonly handleTopics = new WeakMap<Topic<unknown, unknown>, PreparedTopic>()
+  private closing: Promise<void> | undefined = undefined
+
+  constructor(connection: ClusterConnection, options?: ProducerOptionsInput) {
+    this.options = decodeProducerOptions(options)
+    this.metadata = new MetadataCache(connection, {
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      maxAgeMs: this.options.metadataMaxAgeMs,
+      autoCreate: true,
+    })
+    this.sender = new Sender(connection, this.metadata, this.options)
+    this.accumulator = new RecordAccumulator({
+      lingerMs: this.options.lingerMs,
+      batchBytes: this.options.batchBytes,
+      partitioner: this.options.partitioner,
+      onReady: (queue) => this.sender.trySend(queue),
+    })
+  }
+
+  /**
+   * Sends one record (resolving to its metadata) or an array (resolving to theirs, in order).
+   * A key or value its serde refuses rejects the whole call before anything is sent.
+   */
+  send<T extends TopicLike>(topic: T, record: ProducerRecord<KeyIn<T>, ValueIn<T>>): Promise<RecordMetadata>
+  send<T extends TopicLike>(topic: T, records: readonly ProducerRecord<KeyIn<T>, ValueIn<T>>[]): Promise<RecordMetadata[]>
+  send(topic: TopicLike, input: ProducerRecord<unknown, unknown> | readonly ProducerRecord<unknown, unknown>[]): Promise<RecordMetadata | RecordMetadata[]> {
+    if (this.closing !== undefined) return Promise.reject(new ClosedError({ what: 'producer' }))
+    const single = !Array.isArray(input)
+    const records = (single ? [input] : input) as readonly ProducerRecord<unknown, unknown>[]
+    if (records.length === 0) return Promise.resolve([])
+    const call = new SendCall(records.length, single)
+    let pending: PendingRecord[]
+    try {
+      const prepared = this.prepareTopic(topic)
+      const now = Date.now()
+      pending = new Array(records.length)
+      for (let i = 0; i < records.length; i++) pending[i] = this.serialize(prepared, records[i], call, i, now)
+      this.route(prepared.name, pending)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return call.promise
+  }
+
+  /**
+   * Adds one record without a promise: `sink` hears its fate. Throws (nothing sent) when the
+   * producer is closed or the record does not serialize. For operators such as produce().
+   */
+  enqueue(topic: TopicLike, record: ProducerRecord<unknown, unknown>, sink: RecordSink, index: number): void {
+    if (this.closing !== undefined) throw new ClosedError({ what: 'producer' })
+    const prepared = this.prepareTopic(topic)
+    const pending = this.serialize(prepared, record, sink, index, Date.now())
+    const known = this.metadata.current(prepared.name)
+    if (known !== undefined && !this.waiting.has(prepared.name)) {
+      const queues = this.accumulator.topic(prepared.name, known.metadata.partitionCount)
+      if (pending.partition >= queues.partitionCount) throw this.unknownPartition(queues, pending.partition)
+      this.accumulator.append(queues, pending)
+    } else {
+      this.wait(prepared.name, [pending])
+    }
+  }
+
+  /** Sends every batch now (linger cut short) and resolves when each has been answered. */
+  async flush(): Promise<void> {
+    // Records waiting for metadata join batches as soon as it comes.
+    await Promise.allSettled(this.metadata.pending())
+    this.accumulator.closeAll()
+    const finished: Promise<void>[] = []
+    for (const queue of this.accumulator.queues()) {
+      if (queue.inFlight !== undefined) finished.push(queue.inFlight.whenFinished())
+      for (const batch of queue.ready) finished.push(batch.whenFinished())
+    }
+    await Promise.all(finished)
+  }
+
+  /** Flushes, then refuses further sends with ClosedError. A second close waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.flush()
+    return this.closing
+  }
+
+  get stats(): ProducerStats {
+    return this.sender.stats
+  }
+
+  private prepareTopic(topic: TopicLike): PreparedTopic {
+    const cached = typeof topic === 'string' ? this.namedTopics.get(topic) : this.handleTopics.get(topic)
+    if (cached !== undefined) return cached
+    const handle = resolveTopic(topic)
+    const prepared: PreparedTopic = {
+      name: handle.name,
+      handle,
+      keyContext: { topic: handle.name, target: 'key' },
+      valueContext: { topic: handle.name, target: 'value' },
+    }
+    if (typeof topic === 'string') this.namedTopics.set(topic, prepared)
+    else this.handleTopics.set(topic, prepared)
+    return prepared
+  }
+
+  private serialize(topic: PreparedTopic, record: ProducerRecord<unknown, unknown>, sink: RecordSink, index: number, now: number): PendingRecord {
+    if (typeof record !== 'object' || record === null) {
+      throw new InvalidProducerRecordError({ topic: topic.name, index, reason: `expected a record object, got ${record === null ? 'null' : typeof record}` })
+    }
+    const { handle } = topic
+    const key = record.key === undefined || record.key === null ? null : handle.key.serialize(record.key, topic.keyContext)
+    const value = record.value === undefined || record.value === null ? null : handle.value.serialize(record.value, topic.valueContext)
+    const timestamp = record.timestamp ?? now
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+      throw new InvalidProducerRecordError({ topic: topic.name, index, reason: `timestamp ${timestamp} is not a non-negative safe integer (ms since the epoch)` })
+    }
+    const partition = record.partition ?? -1
+    if (record.partition !== undefined && !(Number.isInteger(partition) && partition >= 0)) {
+      throw new InvalidProducerRecordError({ topic: topic.name, index, reason: `partition ${partition} is not a non-negative integer` })
+    }
+    return { key, value, headers: normalizeHeaders(record.headers), timestamp, partition, sink, index }
+  }
+
+  /** Appends a call's records, or parks them until the topic's metadata comes. */
+  private route(topic: string, records: PendingRecord[]): void {
+    const known = this.metadata.current(topic)
+    if (known === undefined || this.waiting.has(topic)) return this.wait(topic, records)
+    const queues = this.accumulator.topic(topic, known.metadata.partitionCount)
+    this.appendAll(queues, records)
+  }
+
+  private appendAll(queues: TopicQueues, records: readonly PendingRecord[]): void {
+    // Refused as a whole: a call is sent entirely or not at all.
+    for (const record of records) {
+      if (record.partition >= queues.partitionCount) throw this.unknownPartition(queues, record.partition)
+    }
+    for (const record of records) this.accumulator.append(queues, record)
+  }
+
+  private wait(topic: string, records: readonly PendingRecord[]): void {
+    const waiting = this.waiting.get(topic)
+    if (waiting !== undefined) {
+      for (const record of records) waiting.push(record)
+      return
+    }
+    this.waiting.set(topic, records.slice())
+    this.metadata.get(topic).then(
+      (known) => {
+        const released = this.waiting.get(topic) ?? []
+        this.waiting.delete(topic)
+        const queues = this.accumulator.topic(topic, known.metadata.partitionCount)
+        for (const record of released) {
+          try {
+            this.appendAll(queues, [record])
+          } catch (error) {
+            record.sink.failed(record.index, error)
+          }
+        }
+      },
+      (error: unknown) => {
+        const released = this.waiting.get(topic) ?? []
+        this.waiting.delete(topic)
+        for (const record of released) record.sink.failed(record.index, error)
+      },
+    )
+  }
+
+  private unknownPartition(queues: TopicQueues, partition: number): UnknownPartitionError {
+    return new UnknownPartitionError({ topic: queues.name, partition, partitionCount: queues.partitionCount })
+  }
+}
