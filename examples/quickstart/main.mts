@@ -1,34 +1,42 @@
-// The quickstart: a partition log in ./data (or the directory given as the first argument),
-// records appended in batches, read back by offset and by timestamp, and reopened as after a restart.
-import { mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { batchSizeAt, baseOffsetAt, decodeRecords, encodeRecordBatch, Log } from '@rivulet/storage'
+// The quickstart: an embedded Rivulet on real files in ./data (or the directory given as the
+// first argument), a typed topic, a producer sending keyed records and a consumer printing them.
+// No NATS needed. Run it twice: the second run finds the first run's records still there.
+import { resolve } from 'node:path'
+import { Rivulet, Serde, topic } from '@rivulet/core'
+import { Schema } from 'effect'
+import { firstValueFrom, take, toArray } from 'rxjs'
+
+const Order = Schema.Struct({ user: Schema.String, amount: Schema.Number })
+const orders = topic('orders', { key: Serde.string, value: Serde.schema(Order) })
 
 const dataDir = resolve(process.argv[2] ?? './data')
-const dir = join(dataDir, 'quickstart-0')
-mkdirSync(dataDir, { recursive: true })
-
-const log = await Log.open(dir, { flush: 'every-batch' })
-const startedAt = Date.now()
-for (let i = 0; i < 3; i++) {
-  const records = ['alice', 'bob', 'carol'].map((user, n) => ({
-    key: Buffer.from(user),
-    value: Buffer.from(JSON.stringify({ user, amount: 10 * i + n })),
-  }))
-  const { baseOffset, lastOffset } = await log.append(encodeRecordBatch(records))
-  console.log(`appended offsets ${baseOffset}..${lastOffset}`)
-}
-await log.close()
-
-const reopened = await Log.open(dir)
-console.log(`reopened ${dir}: log start ${reopened.logStartOffset}, log end ${reopened.logEndOffset}`)
-const from = (await reopened.offsetForTimestamp(startedAt)) ?? reopened.logEndOffset
-const { bytes } = await reopened.read(from, { maxBytes: 1 << 20 })
-for (let at = 0; at < bytes.length; at += batchSizeAt(bytes, at)) {
-  const base = baseOffsetAt(bytes, at)
-  for (const record of decodeRecords(bytes, at)) {
-    const offset = base + BigInt(record.offsetDelta)
-    if (offset >= from) console.log(`offset ${offset} key ${record.key?.toString()} value ${record.value?.toString()}`)
+const rv = await Rivulet.embedded({ dataDir })
+try {
+  if (!(await rv.admin.listTopics()).includes('orders')) {
+    await rv.admin.createTopic(orders, { partitions: 3 })
+    console.log(`created topic "orders" with 3 partitions in ${dataDir}`)
   }
+  const before = await rv.admin.describeTopic(orders)
+  const alreadyThere = before.partitions.reduce((n, p) => n + Number(p.logEndOffset - p.logStartOffset), 0)
+
+  const producer = rv.producer()
+  const sent = await producer.send(orders, [
+    { key: 'alice', value: { user: 'alice', amount: 10 } },
+    { key: 'bob', value: { user: 'bob', amount: 7 } },
+    { key: 'alice', value: { user: 'alice', amount: 3 } },
+    { key: 'carol', value: { user: 'carol', amount: 12 } },
+  ])
+  for (const m of sent) console.log(`sent to ${m.topic}-${m.partition} at offset ${m.offset}`)
+
+  // The same key always lands on the same partition (murmur2, as Kafka's default partitioner).
+  const consumer = rv.consumer()
+  const records = await firstValueFrom(
+    consumer.subscribe(orders, { from: 'earliest' }).pipe(take(alreadyThere + sent.length), toArray()),
+  )
+  for (const r of records) {
+    console.log(`${r.topic}-${r.partition}@${r.offset} ${r.key}: ${JSON.stringify(r.value)}`)
+  }
+  console.log(`${records.length} records in "orders" (${alreadyThere} from earlier runs)`)
+} finally {
+  await rv.close()
 }
-await reopened.close()

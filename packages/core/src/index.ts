@@ -1,1 +1,31 @@
-export {}
+/**
+ * @rivulet/core: the embedded broker and its clients. Offsets are `bigint` at this API (Kafka's
+ * int64); record keys and values of untyped topics are Buffers.
+ */
+export { Rivulet } from './rivulet.js'
+export type { EmbeddedOptions } from './rivulet.js'
+export { DataDirLockedError } from './data-dir-lock.js'
+export * from './client/index.js'
+export * from './errors.js'
+export { Serde } from './serde/serde.js'
+export type { SerdeContext } from './serde/serde.js'
+export { DeserializationError, SerializationError } from './serde/errors.js'
+export type { SerdeIssue } from './serde/errors.js'
+export { InvalidTopicNameError, validateTopicName } from './topic-name.js'
+export type { BrokerMessage, ProducerIdentity, TopicConfig, TopicDescription, TopicMetadata } from './broker/broker-protocol.js'
+export type { Acks, FetchResult, OffsetSpec, PartitionDescription, PartitionMessage, ProduceResult } from './partition/partition-protocol.js'
+export { brokerPath, startBroker } from './broker/broker-actor.js'
+export type { BrokerOptions } from './broker/broker-actor.js'
+export { decodeBrokerConfig } from './broker/broker-config.js'
+export type { BrokerConfig, BrokerConfigInput } from './broker/broker-config.js'
+export { CorruptClusterFileError, InvalidBrokerConfigError, TopicNameCollisionError } from './broker/broker-errors.js'
+export { UnsupportedRecordBatchError } from './partition/produce-validation.js'
+export * from './actor/index.js'
+// The storage errors a client can meet through the broker (offsets out of range, bad config...).
+export {
+  CorruptRecordBatchError,
+  InvalidLogConfigError,
+  OffsetOutOfRangeError,
+  RecordBatchTooLargeError,
+} from '@rivulet/storage'
+export type { LogConfigInput } from '@rivulet/storage'

@@ -78,7 +78,7 @@ export class Log {
     /** What recovery cut from the active segment on open, for the caller to report. */
     readonly recovery: { readonly truncatedBytes: number; readonly reason: string } | undefined,
   ) {
-    this.sync = new SyncScheduler(config.flush, () => this.active)
+    this.sync = new SyncScheduler(config.flush, () => this.activeData)
   }
 
   /** Opens (or creates) the log in `dir`, recovering the active segment after an unclean stop. */
@@ -127,6 +127,9 @@ export class Log {
   get segmentCount(): number {
     return this.segments.length
   }
+
+  /** What an append's fsync covers: the active segment's `.log` (recovery rebuilds its indexes). */
+  private readonly activeData = { flush: (): Promise<void> => this.active.flushData() }
 
   private get active(): LogSegment {
     return this.segments[this.segments.length - 1]!

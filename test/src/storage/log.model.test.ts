@@ -79,7 +79,7 @@ describe('Log against a plain array model', () => {
           rmSync(dir, { recursive: true, force: true })
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 300 },
     )
   })
 })

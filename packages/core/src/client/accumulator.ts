@@ -1,10 +1,11 @@
 /**
  * The producer's record accumulator: records, already serialized, are appended to an open batch
  * per partition; a batch closes (becomes ready to send) when the next record would take it past
- * batchBytes, when lingerMs have passed since its first record, or on flush. No promise and no
- * encoding per record here: a batch is encoded once, into one Buffer, when it is sent.
+ * batchBytes, when lingerMs have passed since its first record, or on flush. No promise per
+ * record here, and no object kept per record: each is written into its batch's bytes at once.
  */
-import { BATCH_HEADER_BYTES, type RecordHeader, type RecordInput } from '@rivulet/storage'
+import type { RecordHeader } from '@rivulet/storage'
+import { BatchBuilder } from './batch-builder.js'
 import type { Partitioner, PartitionerArgs } from './partitioner.js'
 
 /** Who hears what became of a record: one object per send() call or per produce() subscription. */
@@ -13,8 +14,8 @@ export interface RecordSink {
   failed(index: number, error: unknown): void
 }
 
-/** One record waiting in a batch, in the shape the encoder reads, plus whom to tell about it. */
-export interface PendingRecord extends RecordInput {
+/** A serialized record on its way into a batch, and whom to tell about it. */
+export interface PendingRecord {
   readonly key: Buffer | null
   readonly value: Buffer | null
   readonly headers: readonly RecordHeader[] | undefined
@@ -25,24 +26,13 @@ export interface PendingRecord extends RecordInput {
   readonly index: number
 }
 
-/** Bytes a record adds to a batch: its body plus varint overheads, as an upper estimate. */
-const recordOverhead = 21
-
-export const estimateRecordBytes = (record: PendingRecord): number => {
-  let size = recordOverhead + (record.key === null ? 0 : record.key.length) + (record.value === null ? 0 : record.value.length)
-  const headers = record.headers
-  if (headers !== undefined) {
-    for (let i = 0; i < headers.length; i++) {
-      const value = headers[i].value
-      size += 10 + headers[i].key.length * 3 + (value === null ? 0 : value.length)
-    }
-  }
-  return size
-}
-
 export class ProducerBatch {
-  readonly records: PendingRecord[] = []
-  bytes = BATCH_HEADER_BYTES
+  /** The records, as bytes. */
+  readonly builder: BatchBuilder
+  /** Per record, in order: whom to tell, its index there, its timestamp. */
+  readonly sinks: RecordSink[] = []
+  readonly indexes: number[] = []
+  readonly timestamps: number[] = []
   lingerTimer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined = undefined
   /** Set when the batch is first sent; retries send these same bytes (same sequence). */
   encoded: Buffer | undefined = undefined
@@ -55,7 +45,21 @@ export class ProducerBatch {
   constructor(
     readonly topic: string,
     readonly partition: number,
-  ) {}
+    initialCapacity: number,
+  ) {
+    this.builder = new BatchBuilder(initialCapacity)
+  }
+
+  get count(): number {
+    return this.builder.count
+  }
+
+  add(record: PendingRecord): void {
+    this.builder.append(record.key, record.value, record.headers, record.timestamp)
+    this.sinks.push(record.sink)
+    this.indexes.push(record.index)
+    this.timestamps.push(record.timestamp)
+  }
 
   /** Resolves when the batch is finished (flush waits on these). */
   whenFinished(): Promise<void> {
@@ -113,6 +117,9 @@ export interface AccumulatorOptions {
   readonly onReady: (queue: PartitionQueue) => void
 }
 
+/** Batches start this big and double while they fill: a slow topic does not hold batchBytes each. */
+const INITIAL_BATCH_CAPACITY = 4096
+
 export class RecordAccumulator {
   private readonly topics = new Map<string, TopicQueues>()
   private readonly onNewBatch: ((topic: string, previous: number, count: number) => void) | undefined
@@ -161,11 +168,10 @@ export class RecordAccumulator {
 
   /** Adds a record whose partition is known (or chosen here). */
   append(topic: TopicQueues, record: PendingRecord): void {
-    const size = estimateRecordBytes(record)
     let partition = record.partition >= 0 ? record.partition : this.choosePartition(topic, record)
     let queue = topic.partitions[partition]
     let batch = queue.open
-    if (batch !== undefined && batch.bytes + size > this.options.batchBytes) {
+    if (batch !== undefined && batch.builder.sizeBytes + this.sizeIn(batch, record) > this.options.batchBytes) {
       this.close(queue)
       // A sticky partitioner moves on when its batch closes: a keyless record follows it.
       if (record.partition < 0 && record.key === null && this.onNewBatch !== undefined) {
@@ -175,8 +181,11 @@ export class RecordAccumulator {
       batch = queue.open
     }
     if (batch === undefined) batch = this.openBatch(queue)
-    batch.records.push(record)
-    batch.bytes += size
+    batch.add(record)
+  }
+
+  private sizeIn(batch: ProducerBatch, record: PendingRecord): number {
+    return batch.builder.recordBytes(record.key, record.value, record.headers, record.timestamp)
   }
 
   /** Closes every open batch (flush, close). */
@@ -190,7 +199,7 @@ export class RecordAccumulator {
   }
 
   private openBatch(queue: PartitionQueue): ProducerBatch {
-    const batch = new ProducerBatch(queue.topic, queue.partition)
+    const batch = new ProducerBatch(queue.topic, queue.partition, Math.min(this.options.batchBytes, INITIAL_BATCH_CAPACITY))
     queue.open = batch
     const lingerMs = this.options.lingerMs
     // lingerMs 0 still gathers what is sent in the same tick: setImmediate runs after it.

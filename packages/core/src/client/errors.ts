@@ -76,9 +76,11 @@ export class NotAConsumerRecordError extends Data.TaggedError('NotAConsumerRecor
 const show = (value: unknown): string => {
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`
   if (typeof value === 'bigint') return `${value}n`
+  let text: string
   try {
-    return JSON.stringify(value) ?? String(value)
+    text = JSON.stringify(value) ?? String(value)
   } catch {
-    return String(value)
+    text = String(value)
   }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text
 }

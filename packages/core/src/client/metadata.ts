@@ -36,9 +36,9 @@ export class MetadataCache {
   }
 
   /** What is known of `topic` now, stale or not; starts a refresh when it is stale. */
-  current(topic: string): KnownTopic | undefined {
+  current(topic: string, nowMs = Date.now()): KnownTopic | undefined {
     const known = this.known.get(topic)
-    if (known !== undefined && Date.now() - known.fetchedAtMs > this.options.maxAgeMs && !this.loading.has(topic)) {
+    if (known !== undefined && nowMs - known.fetchedAtMs > this.options.maxAgeMs && !this.loading.has(topic)) {
       this.load(topic).catch(() => undefined)
     }
     return known

@@ -7,6 +7,7 @@
  *   const { partition, offset } = await producer.send(orders, { key: 'u1', value: { amount: 10 } })
  */
 import { ClosedError, UnknownPartitionError } from '../errors.js'
+import { SerializationError } from '../serde/errors.js'
 import type { SerdeContext } from '../serde/serde.js'
 import { type PendingRecord, type RecordSink, RecordAccumulator, type TopicQueues } from './accumulator.js'
 import type { ClusterConnection } from './cluster-connection.js'
@@ -15,6 +16,7 @@ import { MetadataCache } from './metadata.js'
 import { decodeProducerOptions, type ProducerOptions, type ProducerOptionsInput } from './options.js'
 import { normalizeHeaders, type ProducerRecord, type RecordMetadata } from './records.js'
 import { type ProducerStats, Sender } from './sender.js'
+import { WaitingRecords } from './waiting-records.js'
 import { type KeyIn, resolveTopic, type Topic, type TopicLike, type ValueIn } from './topic.js'
 
 /** A topic handle with its serde contexts made once. */
@@ -23,6 +25,14 @@ interface PreparedTopic {
   readonly handle: Topic<unknown, unknown>
   readonly keyContext: SerdeContext
   readonly valueContext: SerdeContext
+}
+
+/** What a serde returned, checked: a serde that hands back anything but bytes would corrupt the batch. */
+const bytesFrom = (serialized: unknown, context: SerdeContext): Buffer | null => {
+  if (serialized === null || Buffer.isBuffer(serialized)) return serialized
+  if (serialized instanceof Uint8Array) return Buffer.from(serialized.buffer, serialized.byteOffset, serialized.byteLength)
+  const message = `the ${context.target} serde returned ${typeof serialized}, not bytes (Serde.bytes takes Buffers only)`
+  throw new SerializationError({ topic: context.topic, target: context.target, path: '', issues: [{ path: '', message }] })
 }
 
 /** The sink of one send() call: one promise, settled when every record has been heard of. */
@@ -67,7 +77,7 @@ export class Producer {
   private readonly accumulator: RecordAccumulator
   private readonly sender: Sender
   /** Records of topics whose metadata is being asked for, in send order. */
-  private readonly waiting = new Map<string, PendingRecord[]>()
+  private readonly waiting = new Map<string, WaitingRecords<PreparedTopic>>()
   private readonly namedTopics = new Map<string, PreparedTopic>()
   private readonly handleTopics = new WeakMap<Topic<unknown, unknown>, PreparedTopic>()
   private closing: Promise<void> | undefined = undefined
@@ -100,13 +110,15 @@ export class Producer {
     const records = (single ? [input] : input) as readonly ProducerRecord<unknown, unknown>[]
     if (records.length === 0) return Promise.resolve([])
     const call = new SendCall(records.length, single)
-    let pending: PendingRecord[]
     try {
       const prepared = this.prepareTopic(topic)
       const now = Date.now()
-      pending = new Array(records.length)
+      const pending: PendingRecord[] = new Array(records.length)
+      // Everything is serialized before anything is appended: a call is sent whole or not at all.
       for (let i = 0; i < records.length; i++) pending[i] = this.serialize(prepared, records[i], call, i, now)
-      this.route(prepared.name, pending)
+      const queues = this.queuesFor(prepared.name, pending, now)
+      if (queues === undefined) this.wait(prepared, records, call, now)
+      else for (const record of pending) this.accumulator.append(queues, record)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -120,15 +132,11 @@ export class Producer {
   enqueue(topic: TopicLike, record: ProducerRecord<unknown, unknown>, sink: RecordSink, index: number): void {
     if (this.closing !== undefined) throw new ClosedError({ what: 'producer' })
     const prepared = this.prepareTopic(topic)
-    const pending = this.serialize(prepared, record, sink, index, Date.now())
-    const known = this.metadata.current(prepared.name)
-    if (known !== undefined && !this.waiting.has(prepared.name)) {
-      const queues = this.accumulator.topic(prepared.name, known.metadata.partitionCount)
-      if (pending.partition >= queues.partitionCount) throw this.unknownPartition(queues, pending.partition)
-      this.accumulator.append(queues, pending)
-    } else {
-      this.wait(prepared.name, [pending])
-    }
+    const now = Date.now()
+    const pending = this.serialize(prepared, record, sink, index, now)
+    const queues = this.queuesFor(prepared.name, pending, now)
+    if (queues === undefined) this.waitOne(prepared, record, sink, index, now)
+    else this.accumulator.append(queues, pending)
   }
 
   /** Sends every batch now (linger cut short) and resolves when each has been answered. */
@@ -174,8 +182,9 @@ export class Producer {
       throw new InvalidProducerRecordError({ topic: topic.name, index, reason: `expected a record object, got ${record === null ? 'null' : typeof record}` })
     }
     const { handle } = topic
-    const key = record.key === undefined || record.key === null ? null : handle.key.serialize(record.key, topic.keyContext)
-    const value = record.value === undefined || record.value === null ? null : handle.value.serialize(record.value, topic.valueContext)
+    const key = record.key === undefined || record.key === null ? null : bytesFrom(handle.key.serialize(record.key, topic.keyContext), topic.keyContext)
+    const value =
+      record.value === undefined || record.value === null ? null : bytesFrom(handle.value.serialize(record.value, topic.valueContext), topic.valueContext)
     const timestamp = record.timestamp ?? now
     if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
       throw new InvalidProducerRecordError({ topic: topic.name, index, reason: `timestamp ${timestamp} is not a non-negative safe integer (ms since the epoch)` })
@@ -184,51 +193,86 @@ export class Producer {
     if (record.partition !== undefined && !(Number.isInteger(partition) && partition >= 0)) {
       throw new InvalidProducerRecordError({ topic: topic.name, index, reason: `partition ${partition} is not a non-negative integer` })
     }
-    return { key, value, headers: normalizeHeaders(record.headers), timestamp, partition, sink, index }
-  }
-
-  /** Appends a call's records, or parks them until the topic's metadata comes. */
-  private route(topic: string, records: PendingRecord[]): void {
-    const known = this.metadata.current(topic)
-    if (known === undefined || this.waiting.has(topic)) return this.wait(topic, records)
-    const queues = this.accumulator.topic(topic, known.metadata.partitionCount)
-    this.appendAll(queues, records)
-  }
-
-  private appendAll(queues: TopicQueues, records: readonly PendingRecord[]): void {
-    // Refused as a whole: a call is sent entirely or not at all.
-    for (const record of records) {
-      if (record.partition >= queues.partitionCount) throw this.unknownPartition(queues, record.partition)
-    }
-    for (const record of records) this.accumulator.append(queues, record)
-  }
-
-  private wait(topic: string, records: readonly PendingRecord[]): void {
-    const waiting = this.waiting.get(topic)
-    if (waiting !== undefined) {
-      for (const record of records) waiting.push(record)
-      return
-    }
-    this.waiting.set(topic, records.slice())
-    this.metadata.get(topic).then(
-      (known) => {
-        const released = this.waiting.get(topic) ?? []
-        this.waiting.delete(topic)
-        const queues = this.accumulator.topic(topic, known.metadata.partitionCount)
-        for (const record of released) {
-          try {
-            this.appendAll(queues, [record])
-          } catch (error) {
-            record.sink.failed(record.index, error)
-          }
+    const headers = normalizeHeaders(record.headers)
+    if (headers !== undefined) {
+      for (const header of headers) {
+        if (typeof header.key !== 'string') {
+          throw new InvalidProducerRecordError({ topic: topic.name, index, reason: `a header key must be a string, got ${typeof header.key}` })
         }
+      }
+    }
+    return { key, value, headers, timestamp, partition, sink, index }
+  }
+
+  /**
+   * The topic's queues when records can be appended now: its partitions are known, nothing of it
+   * is waiting (order), and every partition asked for exists. Otherwise the records must wait.
+   */
+  private queuesFor(topic: string, records: readonly PendingRecord[] | PendingRecord, nowMs: number): TopicQueues | undefined {
+    const known = this.metadata.current(topic, nowMs)
+    if (known === undefined || this.waiting.has(topic)) return undefined
+    const partitionCount = known.metadata.partitionCount
+    if (Array.isArray(records)) {
+      for (const record of records) if (record.partition >= partitionCount) return undefined
+    } else if ((records as PendingRecord).partition >= partitionCount) {
+      return undefined
+    }
+    return this.accumulator.topic(topic, partitionCount)
+  }
+
+  private wait(topic: PreparedTopic, records: readonly ProducerRecord<unknown, unknown>[], sink: RecordSink, sentAt: number): void {
+    const waiting = this.waitingFor(topic.name)
+    for (let i = 0; i < records.length; i++) waiting.add(topic, records[i], sink, i, sentAt)
+  }
+
+  private waitOne(topic: PreparedTopic, record: ProducerRecord<unknown, unknown>, sink: RecordSink, index: number, sentAt: number): void {
+    this.waitingFor(topic.name).add(topic, record, sink, index, sentAt)
+  }
+
+  /** The records waiting for `topic`; the first to wait asks the broker (again, if it was known). */
+  private waitingFor(topic: string): WaitingRecords<PreparedTopic> {
+    const existing = this.waiting.get(topic)
+    if (existing !== undefined) return existing
+    const waiting = new WaitingRecords<PreparedTopic>()
+    this.waiting.set(topic, waiting)
+    const lookup = this.metadata.current(topic) === undefined ? this.metadata.get(topic) : this.metadata.load(topic)
+    lookup.then(
+      (known) => {
+        this.waiting.delete(topic)
+        this.release(waiting, this.accumulator.topic(topic, known.metadata.partitionCount))
       },
       (error: unknown) => {
-        const released = this.waiting.get(topic) ?? []
         this.waiting.delete(topic)
-        for (const record of released) record.sink.failed(record.index, error)
+        const told = new Set<RecordSink>()
+        for (let i = 0; i < waiting.count; i++) {
+          if (told.has(waiting.sinks[i])) continue
+          told.add(waiting.sinks[i])
+          waiting.sinks[i].failed(waiting.indexes[i], error)
+        }
       },
     )
+    return waiting
+  }
+
+  private release(waiting: WaitingRecords<PreparedTopic>, queues: TopicQueues): void {
+    const { topics, records, sinks, indexes, sentAt } = waiting
+    // A call with a record for a partition that does not exist is refused as a whole.
+    const refused = new Set<RecordSink>()
+    for (let i = 0; i < waiting.count; i++) {
+      const partition = records[i].partition ?? -1
+      if (partition < queues.partitionCount || refused.has(sinks[i])) continue
+      refused.add(sinks[i])
+      sinks[i].failed(indexes[i], this.unknownPartition(queues, partition))
+    }
+    for (let i = 0; i < waiting.count; i++) {
+      if (refused.has(sinks[i])) continue
+      try {
+        this.accumulator.append(queues, this.serialize(topics[i], records[i], sinks[i], indexes[i], sentAt[i]))
+      } catch (error) {
+        refused.add(sinks[i])
+        sinks[i].failed(indexes[i], error)
+      }
+    }
   }
 
   private unknownPartition(queues: TopicQueues, partition: number): UnknownPartitionError {

@@ -7,7 +7,6 @@
  * with the original offsets. After a batch fails for good, an idempotent producer asks for a
  * fresh producer id, so the sequences of the batches after it start over cleanly.
  */
-import { encodeRecordBatch } from '@rivulet/storage'
 import type { ReplyTo } from '../actor/actor-ref.js'
 import type { ProducerIdentity } from '../broker/broker-protocol.js'
 import type { ProduceResult } from '../partition/partition-protocol.js'
@@ -28,7 +27,11 @@ export interface ProducerStats {
 }
 
 const SEQUENCE_MODULUS = 2 ** 31
+
+/** The sequence after a batch of `count` records starting at `sequence`: int32, wrapping to 0 past 2^31 - 1 as in Kafka. */
+export const nextSequence = (sequence: number, count: number): number => (sequence + count) % SEQUENCE_MODULUS
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+const NOT_IDEMPOTENT = { producerId: -1n, producerEpoch: -1, baseSequence: -1 }
 const NOBODY: ReplyTo<ProduceResult> = { reply: () => undefined, fail: () => undefined }
 
 export class Sender {
@@ -82,7 +85,7 @@ export class Sender {
     const compression = this.options.compression
     try {
       if (!this.options.idempotent) {
-        batch.encoded = encodeRecordBatch(batch.records, { compression })
+        batch.encoded = batch.builder.build(NOT_IDEMPOTENT, compression)
         return true
       }
       const identity = this.identity!
@@ -90,14 +93,10 @@ export class Sender {
         queue.sequenceOwner = this.identityGeneration
         queue.nextSequence = 0
       }
-      batch.encoded = encodeRecordBatch(batch.records, {
-        compression,
-        producerId: identity.producerId,
-        producerEpoch: identity.producerEpoch,
-        baseSequence: queue.nextSequence,
-      })
+      const { producerId, producerEpoch } = identity
+      batch.encoded = batch.builder.build({ producerId, producerEpoch, baseSequence: queue.nextSequence }, compression)
       batch.identityGeneration = this.identityGeneration
-      queue.nextSequence = (queue.nextSequence + batch.records.length) % SEQUENCE_MODULUS
+      queue.nextSequence = nextSequence(queue.nextSequence, batch.count)
       return true
     } catch (error) {
       this.failed(queue, batch, error)
@@ -138,19 +137,15 @@ export class Sender {
   }
 
   private deliver(batch: ProducerBatch, baseOffset: bigint): void {
-    const { topic, partition, records } = batch
-    const count = records.length
+    const { topic, partition, sinks, indexes, timestamps } = batch
+    const count = batch.count
     this.counters.recordsSent += count
     if (baseOffset >= 0n && baseOffset + BigInt(count) <= MAX_SAFE) {
       const base = Number(baseOffset)
-      for (let i = 0; i < count; i++) {
-        const record = records[i]
-        record.sink.delivered(record.index, topic, partition, BigInt(base + i), record.timestamp)
-      }
+      for (let i = 0; i < count; i++) sinks[i].delivered(indexes[i], topic, partition, BigInt(base + i), timestamps[i])
     } else {
       for (let i = 0; i < count; i++) {
-        const record = records[i]
-        record.sink.delivered(record.index, topic, partition, baseOffset < 0n ? -1n : baseOffset + BigInt(i), record.timestamp)
+        sinks[i].delivered(indexes[i], topic, partition, baseOffset < 0n ? -1n : baseOffset + BigInt(i), timestamps[i])
       }
     }
     batch.finish()
@@ -161,8 +156,8 @@ export class Sender {
     if (queue.inFlight === batch) queue.inFlight = undefined
     // Whether the partition kept the batch is unknown: start the sequences over under a new id.
     if (this.options.idempotent && batch.identityGeneration === this.identityGeneration) this.identity = undefined
-    this.counters.failedRecords += batch.records.length
-    for (const record of batch.records) record.sink.failed(record.index, error)
+    this.counters.failedRecords += batch.count
+    for (let i = 0; i < batch.count; i++) batch.sinks[i].failed(batch.indexes[i], error)
     batch.finish()
     this.trySend(queue)
   }

@@ -321,6 +321,22 @@ export class LogSegment {
     }
   }
 
+  /**
+   * fdatasync of the `.log` only: enough for an append to be durable, because the active segment's
+   * indexes are rebuilt from the log by recovery. `flush()` (all three files) is for closed segments.
+   */
+  async flushData(): Promise<void> {
+    this.ensureOpen()
+    const fd = this.fd
+    this.syncsInFlight++
+    try {
+      await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())))
+    } finally {
+      this.syncsInFlight--
+      if (this.syncsInFlight === 0 && this.closeWhenSynced) closeSync(fd)
+    }
+  }
+
   /** Writes buffered index entries and releases the files; no fsync (flush first when that matters). */
   close(): void {
     if (this.closed) return

@@ -3,17 +3,19 @@
  * ActorSystem over a temporary data directory, and the ClusterConnection the clients take.
  * `wrapPartition` lets a test put a fault-injecting ref in front of a partition.
  */
+import { baseOffsetAt, batchSizeAt, decodeRecords, lastOffsetAt } from '@rivulet/storage'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ActorPath } from '../../actor/actor-path.js'
 import type { ActorRef, AskOptions, ReplyTo } from '../../actor/actor-ref.js'
 import { quietSystem } from '../../actor/test-support/fixtures.js'
-import { ActorNotFoundError } from '../../actor/errors.js'
+import { AskTimeoutError } from '../../actor/errors.js'
 import { startBroker } from '../../broker/broker-actor.js'
 import type { BrokerConfigInput } from '../../broker/broker-config.js'
 import type { PartitionMessage } from '../../partition/partition-protocol.js'
 import type { ClusterConnection } from '../cluster-connection.js'
+import { lookupPartitionRef } from '../local-connection.js'
 
 export interface TestCluster {
   readonly connection: ClusterConnection
@@ -22,20 +24,6 @@ export interface TestCluster {
   wrapPartition(matches: (path: ActorPath) => boolean, wrap: (ref: ActorRef<PartitionMessage>) => ActorRef<PartitionMessage>): void
   cleanup(): Promise<void>
 }
-
-/** A ref that finds the actor at each message, so a restarted or respawned one is reached. */
-const lookupRef = (find: (path: string) => ActorRef<PartitionMessage> | undefined, path: ActorPath): ActorRef<PartitionMessage> => ({
-  path,
-  tell(message) {
-    const ref = find(path)
-    if (ref !== undefined) ref.tell(message)
-    else (message as { readonly replyTo?: ReplyTo<never> }).replyTo?.fail(new ActorNotFoundError({ path }))
-  },
-  ask: ((make: (replyTo: ReplyTo<any>) => PartitionMessage, options?: AskOptions) => {
-    const ref = find(path)
-    return ref === undefined ? Promise.reject(new ActorNotFoundError({ path })) : ref.ask(make as never, options)
-  }) as ActorRef<PartitionMessage>['ask'],
-})
 
 export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestCluster => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-client-'))
@@ -48,7 +36,7 @@ export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestC
     partition(path) {
       let ref = refs.get(path)
       if (ref === undefined) {
-        ref = lookupRef((p) => system.find<PartitionMessage>(p), path)
+        ref = lookupPartitionRef((p) => system.find<PartitionMessage>(p), path)
         for (const { matches, wrap } of wrappers) if (matches(path)) ref = wrap(ref)
         refs.set(path, ref)
       }
@@ -82,5 +70,79 @@ export const failingFirstAsks = (failures: number, error: () => Error) => (ref: 
       }
       return ref.ask(make as never, options)
     }) as ActorRef<PartitionMessage>['ask'],
+  }
+}
+
+/** A ref whose first `lost` asks reach the partition but whose answers are lost (a timeout). */
+export const losingFirstReplies = (lost: number) => (ref: ActorRef<PartitionMessage>): ActorRef<PartitionMessage> => {
+  let left = lost
+  return {
+    path: ref.path,
+    tell: (message) => ref.tell(message),
+    ask: ((make: (replyTo: ReplyTo<any>) => PartitionMessage, options?: AskOptions) => {
+      const answer = ref.ask(make as never, options)
+      if (left === 0) return answer
+      left--
+      return answer.then(() => {
+        throw new AskTimeoutError({ path: ref.path, messageTag: 'Produce', timeoutMs: options?.timeoutMs ?? 0 })
+      })
+    }) as ActorRef<PartitionMessage>['ask'],
+  }
+}
+
+export interface Recorded {
+  readonly path: ActorPath
+  readonly message: PartitionMessage
+}
+
+/** A ref that records every message it passes on, with the partition's path. */
+export const recording = (messages: Recorded[]) => (ref: ActorRef<PartitionMessage>): ActorRef<PartitionMessage> => ({
+  path: ref.path,
+  tell(message) {
+    messages.push({ path: ref.path, message })
+    ref.tell(message)
+  },
+  ask: ((make: (replyTo: ReplyTo<any>) => PartitionMessage, options?: AskOptions) =>
+    ref.ask((replyTo) => {
+      const message = make(replyTo)
+      messages.push({ path: ref.path, message })
+      return message as never
+    }, options)) as ActorRef<PartitionMessage>['ask'],
+})
+
+/** The batches of the recorded Produce messages to partition `n` (of any topic), in order. */
+export const producedBatches = (messages: readonly Recorded[], n: number): Buffer[] =>
+  messages.filter(({ path, message }) => message._tag === 'Produce' && path.endsWith(`.${n}`)).map(({ message }) => (message as { batch: Buffer }).batch)
+
+export interface StoredRecord {
+  readonly offset: bigint
+  readonly key: string | null
+  readonly value: string | null
+  readonly headers: readonly { readonly key: string; readonly value: string | null }[]
+  readonly timestamp: number
+}
+
+/** Every record of a partition, read straight from its actor. */
+export const readPartition = async (connection: ClusterConnection, topic: string, partition: number): Promise<StoredRecord[]> => {
+  const metadata = await connection.broker.ask((replyTo) => ({ _tag: 'Metadata', topic, autoCreate: false, replyTo }))
+  const leader = connection.partition(metadata.partitionLeaders[partition])
+  const records: StoredRecord[] = []
+  let offset = await leader.ask((replyTo) => ({ _tag: 'ListOffset', spec: 'earliest', replyTo }))
+  for (;;) {
+    const { records: bytes } = await leader.ask((replyTo) => ({ _tag: 'Fetch', offset: offset!, maxBytes: 1 << 20, maxWaitMs: 0, replyTo }))
+    if (bytes.length === 0) return records
+    for (let at = 0; at < bytes.length; at += batchSizeAt(bytes, at)) {
+      const base = baseOffsetAt(bytes, at)
+      for (const record of decodeRecords(bytes, at)) {
+        records.push({
+          offset: base + BigInt(record.offsetDelta),
+          key: record.key?.toString() ?? null,
+          value: record.value?.toString() ?? null,
+          headers: record.headers.map((header) => ({ key: header.key, value: header.value?.toString() ?? null })),
+          timestamp: record.timestamp,
+        })
+      }
+      offset = lastOffsetAt(bytes, at) + 1n
+    }
   }
 }

@@ -1,0 +1,11 @@
+/** The actor runtime: systems, refs, paths, supervision and their errors. */
+export type { Actor, ActorContext, ActorFactory, SpawnOptions } from './actor.js'
+export { absurd } from './actor.js'
+export { actorPath, childPath, parseActorPath, pathNames } from './actor-path.js'
+export type { ActorPath } from './actor-path.js'
+export type { ActorRef, AskOptions, ReplyTo, RequestOf, ResponseFor, ResponseOf } from './actor-ref.js'
+export { ActorSystem } from './actor-system.js'
+export type { ActorSystemOptions } from './actor-system.js'
+export * from './errors.js'
+export { Supervision } from './supervision.js'
+export type { ActorFailure, GuardianStrategy, SupervisorStrategy } from './supervision.js'

@@ -1,0 +1,61 @@
+import { InvalidLogConfigError } from '@rivulet/storage'
+import { afterEach, describe, expect, it } from 'vitest'
+import { InvalidPartitionCountError, TopicExistsError, UnknownTopicError } from '../errors.js'
+import { Admin } from './admin.js'
+import { InvalidClientOptionError } from './errors.js'
+import { Producer } from './producer.js'
+import { startTestCluster, type TestCluster } from './test-support/cluster.js'
+import { topic } from './topic.js'
+
+const clusters: TestCluster[] = []
+afterEach(async () => {
+  for (const cluster of clusters.splice(0)) await cluster.cleanup()
+})
+
+const setup = () => {
+  const cluster = startTestCluster()
+  clusters.push(cluster)
+  return { cluster, admin: new Admin(cluster.connection) }
+}
+
+describe('Admin', () => {
+  it('creates, lists, describes, grows, reconfigures and deletes topics', async () => {
+    const { cluster, admin } = setup()
+    const created = await admin.createTopic('orders', { partitions: 2, config: { retentionMs: 60_000 } })
+    expect(created).toMatchObject({ name: 'orders', partitionCount: 2 })
+    await admin.createTopic(topic('audit'), { partitions: 1 })
+    expect(await admin.listTopics()).toEqual(['audit', 'orders'])
+
+    await new Producer(cluster.connection, { lingerMs: 0 }).send('orders', [{ value: 'a', partition: 1 }, { value: 'b', partition: 1 }])
+    const description = await admin.describeTopic('orders')
+    expect(description.config.retentionMs).toBe(60_000)
+    expect(description.partitions.map((p) => [p.partition, p.logStartOffset, p.logEndOffset])).toEqual([
+      [0, 0n, 0n],
+      [1, 0n, 2n],
+    ])
+
+    expect((await admin.createPartitions('orders', 4)).partitionCount).toBe(4)
+    expect((await admin.metadata('orders')).partitionLeaders).toHaveLength(4)
+    await admin.alterTopicConfig('orders', { retentionMs: 120_000 })
+    expect((await admin.describeTopic('orders')).config.retentionMs).toBe(120_000)
+
+    await admin.deleteTopic('audit')
+    expect(await admin.listTopics()).toEqual(['orders'])
+  })
+
+  it('passes the broker’s errors through as they are', async () => {
+    const { admin } = setup()
+    await admin.createTopic('t', { partitions: 1 })
+    await expect(admin.createTopic('t', { partitions: 1 })).rejects.toBeInstanceOf(TopicExistsError)
+    await expect(admin.describeTopic('missing')).rejects.toBeInstanceOf(UnknownTopicError)
+    await expect(admin.deleteTopic('missing')).rejects.toBeInstanceOf(UnknownTopicError)
+    await expect(admin.createPartitions('t', 1)).rejects.toBeInstanceOf(InvalidPartitionCountError)
+    await expect(admin.alterTopicConfig('t', { retentionMs: 'soon' })).rejects.toBeInstanceOf(InvalidLogConfigError)
+  })
+
+  it('refuses bad options', () => {
+    const { cluster } = setup()
+    expect(() => new Admin(cluster.connection, { requestTimeoutMs: 0 })).toThrow(InvalidClientOptionError)
+    expect(() => new Admin(cluster.connection, { timeout: 5 } as never)).toThrow(/unknown option/)
+  })
+})

@@ -1,0 +1,26 @@
+/** The client API: admin, producer, consumer, typed topics and the produce/processed operators. */
+export { Admin } from './admin.js'
+export type { AdminOptions, CreateTopicOptions } from './admin.js'
+export type { ClusterConnection } from './cluster-connection.js'
+export { Consumer } from './consumer.js'
+export type { Assignment, ConsumerStats, RecordOf, SeekTo, StartFrom, SubscribeOptions } from './consumer.js'
+export {
+  InvalidClientOptionError,
+  InvalidProducerRecordError,
+  NotAConsumerRecordError,
+  PartitionAssignmentError,
+  PartitionOffsetOutOfRangeError,
+  RecordDecodeError,
+} from './errors.js'
+export { acknowledge, isAcknowledgingSubscription, subscribeAcknowledging } from './acknowledgement.js'
+export { processed } from './operators/processed.js'
+export { produce } from './operators/produce.js'
+export type { ClientLogger, ConsumerOptionsInput, DecodeErrorPolicy, ProducerOptionsInput } from './options.js'
+export { createDefaultPartitioner, keyedPartition, murmur2 } from './partitioner.js'
+export type { BatchAwarePartitioner, Partitioner, PartitionerArgs } from './partitioner.js'
+export { Producer } from './producer.js'
+export type { ConsumerRecord, HeadersInput, ProducerRecord, RecordHeader, RecordMetadata, TopicPartition } from './records.js'
+export type { RawRecord } from './record-decoder.js'
+export type { ProducerStats } from './sender.js'
+export { topic } from './topic.js'
+export type { KeyIn, KeyOut, RawInput, Topic, TopicLike, ValueIn, ValueOut } from './topic.js'

@@ -1,0 +1,93 @@
+/**
+ * The entry point: `Rivulet.embedded({ dataDir })` runs a broker inside this process on real
+ * files and hands out the admin, producers and consumers that talk to it. Reopening the same data
+ * directory brings every topic, partition, offset and producer id back.
+ */
+import { ActorSystem } from './actor/actor-system.js'
+import { startBroker } from './broker/broker-actor.js'
+import { decodeBrokerConfig, type BrokerConfigInput } from './broker/broker-config.js'
+import { Admin } from './client/admin.js'
+import type { ClusterConnection } from './client/cluster-connection.js'
+import { Consumer } from './client/consumer.js'
+import { localConnection } from './client/local-connection.js'
+import type { ConsumerOptionsInput, ProducerOptionsInput } from './client/options.js'
+import { Producer } from './client/producer.js'
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js'
+import { ClosedError } from './errors.js'
+
+export interface EmbeddedOptions extends BrokerConfigInput {
+  /** How long an ask inside the process may take before it fails; default 30 s. */
+  readonly askTimeoutMs?: number
+}
+
+export class Rivulet {
+  readonly admin: Admin
+  private readonly producers = new Set<Producer>()
+  private readonly consumers = new Set<Consumer>()
+  private closing: Promise<void> | undefined
+
+  private constructor(
+    private readonly connection: ClusterConnection,
+    private readonly system: ActorSystem,
+    private readonly lock: DataDirLock,
+  ) {
+    this.admin = new Admin(connection)
+  }
+
+  /**
+   * Starts a broker in this process on `dataDir` (created if missing). Fails with a clear error
+   * for a bad setting, a corrupt broker file, or a data directory another process is using.
+   */
+  static async embedded(options: EmbeddedOptions): Promise<Rivulet> {
+    const { askTimeoutMs = 30_000, ...brokerConfig } = options ?? ({} as EmbeddedOptions)
+    const lock = lockDataDir(decodeBrokerConfig(brokerConfig).dataDir)
+    const system = new ActorSystem({ askTimeoutMs })
+    try {
+      const broker = startBroker(system, brokerConfig)
+      const connection = localConnection(system, broker)
+      const rivulet = new Rivulet(connection, system, lock)
+      // The first answer from the broker means every partition it restored is spawned.
+      await rivulet.admin.listTopics()
+      return rivulet
+    } catch (error) {
+      await system.shutdown()
+      lock.release()
+      throw error
+    }
+  }
+
+  /** A producer; idempotent by default. Closed (flushed) by `close()` if still open. */
+  producer(options?: ProducerOptionsInput): Producer {
+    this.ensureOpen('producer')
+    const producer = new Producer(this.connection, options)
+    this.producers.add(producer)
+    return producer
+  }
+
+  /** A consumer without a group: it reads what it is given. Closed by `close()` if still open. */
+  consumer(options?: ConsumerOptionsInput): Consumer {
+    this.ensureOpen('consumer')
+    const consumer = new Consumer(this.connection, options)
+    this.consumers.add(consumer)
+    return consumer
+  }
+
+  /** Flushes producers, stops consumers, closes every log. A second close is harmless. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const results = await Promise.allSettled([
+        ...[...this.producers].map((producer) => producer.close()),
+        ...[...this.consumers].map((consumer) => consumer.close()),
+      ])
+      await this.system.shutdown()
+      this.lock.release()
+      const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+      if (failure !== undefined) throw failure.reason
+    })()
+    return this.closing
+  }
+
+  private ensureOpen(what: string): void {
+    if (this.closing !== undefined) throw new ClosedError({ what: `Rivulet (asked for a ${what})` })
+  }
+}
