@@ -6,7 +6,8 @@
 // something up, and predicts from that alone which requests succeed. After every command: no
 // partition held twice, clients at one generation hold disjoint sets, every subscribed
 // partition has a target owner, the generation moves exactly on change, and committed offsets
-// move only by accepted commits. Then: a quiet group converges to Stable.
+// move only by accepted commits. Then: a quiet group converges to Stable, with periodic
+// heartbeats, and with no clock at all, through the coordinator's prompts alone.
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
 import { cooperativeStickyAssignor } from './assignors/cooperative-sticky.js'
@@ -52,7 +53,10 @@ class Join extends Step {
     // A previous incarnation still running stays among the clients, as a zombie.
     for (const c of sim.clients) if (groupInstanceId !== undefined && c.instanceId === groupInstanceId) c.replaced = true
     if (groupInstanceId !== undefined) sim.away.delete(groupInstanceId)
-    const client: Client = { memberId: '', generation: 0, holds: [], assignment: [], unreleased: [], instanceId: groupInstanceId, lastHeardMs: 0, revokingSinceMs: undefined, replaced: false, prompted: false }
+    const client: Client = {
+      ...{ memberId: '', generation: 0, holds: [], assignment: [], unreleased: [], instanceId: groupInstanceId },
+      ...{ lastHeardMs: 0, revokingSinceMs: undefined, replaced: false, prompted: false },
+    }
     told(sim, client, [], t.outcome.value)
     sim.clients.push(client)
   }
@@ -178,7 +182,6 @@ const commands = fc.commands(
   ],
   { maxCommands: 40 },
 )
-
 
 describe.each([cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor])('group coordinator model ($name)', (assignor) => {
   test.prop([commands], { numRuns: 150 })('keeps its invariants under joins, leaves, misses, restarts and commits', (cmds) => {
