@@ -12,6 +12,7 @@
  */
 import { CorruptIndexError } from './errors.js'
 import { IndexFile } from './index-file.js'
+import { SparseIndex } from './sparse-index.js'
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8
 
@@ -20,11 +21,10 @@ export interface OffsetPosition {
   readonly position: number
 }
 
-export class OffsetIndex {
-  private constructor(
-    private readonly index: IndexFile,
-    readonly baseOffset: bigint,
-  ) {}
+export class OffsetIndex extends SparseIndex {
+  private constructor(index: IndexFile, baseOffset: bigint) {
+    super(index, baseOffset)
+  }
 
   static create(file: string, baseOffset: bigint): OffsetIndex {
     return new OffsetIndex(IndexFile.create(file, OFFSET_INDEX_ENTRY_BYTES), baseOffset)
@@ -51,18 +51,6 @@ export class OffsetIndex {
       previousPosition = position
     }
     return new OffsetIndex(index, baseOffset)
-  }
-
-  get file(): string {
-    return this.index.file
-  }
-
-  get entryCount(): number {
-    return this.index.entryCount
-  }
-
-  get pendingEntryCount(): number {
-    return this.index.pendingEntryCount
   }
 
   relativeOffsetAt(entry: number): number {
@@ -108,35 +96,7 @@ export class OffsetIndex {
 
   /** Removes every entry whose position is >= `position` (the log is being cut there). */
   truncateToPosition(position: number): void {
-    let low = 0
-    let high = this.index.entryCount
-    while (low < high) {
-      const middle = (low + high) >>> 1
-      if (this.positionAt(middle) < position) low = middle + 1
-      else high = middle
-    }
-    this.index.truncateToEntries(low)
-  }
-
-  /** Removes every entry. */
-  reset(): void {
-    this.index.truncateToEntries(0)
-  }
-
-  writePending(): void {
-    this.index.writePending()
-  }
-
-  flush(): Promise<void> {
-    return this.index.flush()
-  }
-
-  close(): void {
-    this.index.close()
-  }
-
-  delete(): void {
-    this.index.delete()
+    this.index.truncateToEntries(this.countWhere((entry) => this.positionAt(entry) < position))
   }
 
   private entryAt(entry: number): OffsetPosition {
@@ -145,13 +105,6 @@ export class OffsetIndex {
 
   /** Index of the last entry with relative offset <= target, or -1. */
   private lastEntryAtOrBelow(target: number): number {
-    let low = 0
-    let high = this.index.entryCount
-    while (low < high) {
-      const middle = (low + high) >>> 1
-      if (this.relativeOffsetAt(middle) <= target) low = middle + 1
-      else high = middle
-    }
-    return low - 1
+    return this.countWhere((entry) => this.relativeOffsetAt(entry) <= target) - 1
   }
 }

@@ -12,6 +12,7 @@
  */
 import { CorruptIndexError } from './errors.js'
 import { IndexFile } from './index-file.js'
+import { SparseIndex } from './sparse-index.js'
 
 export const TIME_INDEX_ENTRY_BYTES = 12
 
@@ -22,11 +23,10 @@ export interface TimestampOffset {
 
 const TWO_POW_32 = 4294967296
 
-export class TimeIndex {
-  private constructor(
-    private readonly index: IndexFile,
-    readonly baseOffset: bigint,
-  ) {}
+export class TimeIndex extends SparseIndex {
+  private constructor(index: IndexFile, baseOffset: bigint) {
+    super(index, baseOffset)
+  }
 
   static create(file: string, baseOffset: bigint): TimeIndex {
     return new TimeIndex(IndexFile.create(file, TIME_INDEX_ENTRY_BYTES), baseOffset)
@@ -53,18 +53,6 @@ export class TimeIndex {
       previousOffset = relativeOffset
     }
     return timeIndex
-  }
-
-  get file(): string {
-    return this.index.file
-  }
-
-  get entryCount(): number {
-    return this.index.entryCount
-  }
-
-  get pendingEntryCount(): number {
-    return this.index.pendingEntryCount
   }
 
   timestampAt(entry: number): number {
@@ -104,47 +92,13 @@ export class TimeIndex {
 
   /** The last entry whose timestamp is <= `timestamp`, or undefined when every entry is newer. */
   lookup(timestamp: number): TimestampOffset | undefined {
-    let low = 0
-    let high = this.index.entryCount
-    while (low < high) {
-      const middle = (low + high) >>> 1
-      if (this.timestampAt(middle) <= timestamp) low = middle + 1
-      else high = middle
-    }
-    return low === 0 ? undefined : this.entryAt(low - 1)
+    const found = this.countWhere((entry) => this.timestampAt(entry) <= timestamp)
+    return found === 0 ? undefined : this.entryAt(found - 1)
   }
 
   /** Removes every entry whose relative offset is >= `relativeOffset`. */
   truncateToEntriesBefore(relativeOffset: number): void {
-    let low = 0
-    let high = this.index.entryCount
-    while (low < high) {
-      const middle = (low + high) >>> 1
-      if (this.relativeOffsetAt(middle) < relativeOffset) low = middle + 1
-      else high = middle
-    }
-    this.index.truncateToEntries(low)
-  }
-
-  /** Removes every entry. */
-  reset(): void {
-    this.index.truncateToEntries(0)
-  }
-
-  writePending(): void {
-    this.index.writePending()
-  }
-
-  flush(): Promise<void> {
-    return this.index.flush()
-  }
-
-  close(): void {
-    this.index.close()
-  }
-
-  delete(): void {
-    this.index.delete()
+    this.index.truncateToEntries(this.countWhere((entry) => this.relativeOffsetAt(entry) < relativeOffset))
   }
 
   private entryAt(entry: number): TimestampOffset {
