@@ -21,6 +21,16 @@ export type { BrokerConfig, BrokerConfigInput } from './broker/broker-config.js'
 export { CorruptClusterFileError, InvalidBrokerConfigError, TopicNameCollisionError } from './broker/broker-errors.js'
 export { UnsupportedRecordBatchError } from './partition/produce-validation.js'
 export * from './actor/index.js'
+// Consumer groups: assignors (plug in your own by implementing Assignor) and their errors.
+export type { Assignment as GroupAssignment, AssignmentInput, Assignor, AssignorMember } from './group/assignor.js'
+export { cooperativeStickyAssignor } from './group/assignors/cooperative-sticky.js'
+export { rangeAssignor } from './group/assignors/range.js'
+export { roundRobinAssignor } from './group/assignors/round-robin.js'
+export * from './group/group-errors.js'
+export type { GroupDescription } from './group/group-coordinator.js'
+export type { GroupMessage } from './group/group-protocol.js'
+export type { GroupListing } from './broker/broker-protocol.js'
+export { InternalTopicError } from './broker/broker-errors.js'
 // The storage errors a client can meet through the broker (offsets out of range, bad config...).
 export {
   CorruptRecordBatchError,

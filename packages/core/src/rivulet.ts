@@ -9,6 +9,8 @@ import { decodeBrokerConfig, type BrokerConfigInput } from './broker/broker-conf
 import { Admin } from './client/admin.js'
 import type { ClusterConnection } from './client/cluster-connection.js'
 import { Consumer } from './client/consumer.js'
+import { GroupConsumer } from './client/group-consumer.js'
+import type { GroupConsumerOptionsInput } from './client/group-options.js'
 import { localConnection } from './client/local-connection.js'
 import type { ConsumerOptionsInput, ProducerOptionsInput } from './client/options.js'
 import { Producer } from './client/producer.js'
@@ -23,7 +25,7 @@ export interface EmbeddedOptions extends BrokerConfigInput {
 export class Rivulet {
   readonly admin: Admin
   private readonly producers = new Set<Producer>()
-  private readonly consumers = new Set<Consumer>()
+  private readonly consumers = new Set<Consumer | GroupConsumer>()
   private closing: Promise<void> | undefined
 
   private constructor(
@@ -64,10 +66,17 @@ export class Rivulet {
     return producer
   }
 
-  /** A consumer without a group: it reads what it is given. Closed by `close()` if still open. */
-  consumer(options?: ConsumerOptionsInput): Consumer {
+  /**
+   * With a groupId, a consumer in that group: it reads the partitions the group assigns it and
+   * commits its offsets. Without, a consumer that reads what it is given. Closed by `close()` if
+   * still open.
+   */
+  consumer(options: GroupConsumerOptionsInput): GroupConsumer
+  consumer(options?: ConsumerOptionsInput): Consumer
+  consumer(options?: ConsumerOptionsInput | GroupConsumerOptionsInput): Consumer | GroupConsumer {
     this.ensureOpen('consumer')
-    const consumer = new Consumer(this.connection, options)
+    const consumer =
+      options !== undefined && 'groupId' in options ? new GroupConsumer(this.connection, options) : new Consumer(this.connection, options)
     this.consumers.add(consumer)
     return consumer
   }

@@ -52,7 +52,7 @@ const startEmbeddedBroker = async (dataDir: string, lose: (produceNumber: number
       })
     }) as ActorRef<PartitionMessage>['ask'],
   })
-  const connection: ClusterConnection = { broker: base.broker, partition: (path) => losing(base.partition(path)) }
+  const connection: ClusterConnection = { ...base, partition: (path) => losing(base.partition(path)) }
   // The broker's first answer means it has spawned the partitions it restored (as Rivulet.embedded waits).
   await broker.ask((replyTo) => ({ _tag: 'ListTopics', replyTo }))
   return { system, broker, connection }

@@ -1,7 +1,7 @@
 /**
  * BrokerActor: one per node. Owns the topic registry (persisted in `__cluster/topics.json`),
- * spawns a PartitionActor per partition at `<cluster>.<node>.partition.<topic>.<n>`, and hands out
- * producer ids.
+ * spawns a PartitionActor per partition at `<cluster>.<node>.partition.<topic>.<n>`, hands out
+ * producer ids, and starts consumer-group coordinators (group-directory.ts).
  *
  * Behavior:
  * - A request that cannot be done fails with a typed error, as data; the broker goes on.
@@ -10,6 +10,10 @@
  *   left by an earlier topic of that name, so a crash in between never resurrects old records.
  * - Partitions are supervised by restart; one stopped for good is spawned again by the next
  *   Metadata or DescribeTopic that needs it.
+ * - On start it creates the compacted `__consumer_offsets` if missing. Topics named `__...` are
+ *   the broker's: users cannot create, delete, grow or reconfigure them, and ListTopics shows
+ *   them only when asked to.
+ * - Every created, deleted or grown topic is told to the running group coordinators.
  */
 import { rmSync } from 'node:fs'
 import { decodeLogConfig, InvalidLogConfigError, type LogConfig, type LogConfigInput } from '@rivulet/storage'
@@ -19,12 +23,15 @@ import type { ActorRef, ReplyTo } from '../actor/actor-ref.js'
 import type { ActorSystem } from '../actor/actor-system.js'
 import { Supervision } from '../actor/supervision.js'
 import { InvalidPartitionCountError, TopicExistsError, UnknownTopicError } from '../errors.js'
+import type { TopicsSnapshot } from '../group/group-coordinator-actor.js'
+import { isInternalTopic, OFFSETS_TOPIC, offsetsTopicConfig } from '../group/offsets-topic.js'
 import { partitionActor, type PartitionActorOptions, partitionLogDir, partitionPath } from '../partition/partition-actor.js'
 import type { PartitionMessage } from '../partition/partition-protocol.js'
 import { topicNamesCollide, validateTopicName } from '../topic-name.js'
 import { type BrokerConfig, type BrokerConfigInput, decodeBrokerConfig } from './broker-config.js'
-import { CorruptClusterFileError, TopicNameCollisionError } from './broker-errors.js'
+import { CorruptClusterFileError, InternalTopicError, TopicNameCollisionError } from './broker-errors.js'
 import type { BrokerMessage, ProducerIdentity, TopicDescription, TopicMetadata } from './broker-protocol.js'
+import { type BrokerCommand, GroupDirectory } from './group-directory.js'
 import { ProducerIdBlock } from './producer-id-block.js'
 import { readTopicRegistry, type TopicRecord, topicRegistryFile, writeTopicRegistry } from './topic-registry.js'
 
@@ -72,36 +79,47 @@ const loadState = (config: BrokerConfig): BrokerState => {
 export const startBroker = (system: ActorSystem, input: BrokerConfigInput, options: BrokerOptions = {}): ActorRef<BrokerMessage> => {
   const config = decodeBrokerConfig(input)
   let loaded: BrokerState | undefined = loadState(config)
-  return system.spawn<BrokerMessage>(
+  return system.spawn<BrokerCommand>(
     brokerPath(config.clusterId, config.nodeId),
     (context) => {
       const state = loaded ?? loadState(config)
       loaded = undefined
-      return new BrokerActor(config, options, context.system, state)
+      return new BrokerActor(config, options, context.system, state, context.self)
     },
     { supervision: Supervision.restart() },
   )
 }
 
-class BrokerActor implements Actor<BrokerMessage> {
+class BrokerActor implements Actor<BrokerCommand> {
   private readonly topics = new Map<string, Topic>()
   private readonly producerIds: ProducerIdBlock
+  private readonly groups: GroupDirectory
+  /** Rises with every topic change, so coordinators can tell a late snapshot from a newer one. */
+  private topicsVersion = 0
 
   constructor(
     private readonly config: BrokerConfig,
     private readonly options: BrokerOptions,
     private readonly system: ActorSystem,
     state: BrokerState,
+    self: ActorRef<BrokerCommand>,
   ) {
     for (const topic of state.topics) this.topics.set(topic.name, topic)
     this.producerIds = state.producerIds
+    const offsetsPartitions = () => this.topics.get(OFFSETS_TOPIC)?.partitionCount ?? config.offsetsTopicPartitions
+    this.groups = new GroupDirectory(system, config, self, offsetsPartitions)
   }
 
   preStart(): void {
     for (const topic of this.topics.values()) this.spawnPartitions(topic, 0)
+    if (!this.topics.has(OFFSETS_TOPIC)) {
+      this.addTopic(OFFSETS_TOPIC, this.config.offsetsTopicPartitions, offsetsTopicConfig(this.config.offsetsTopicSegmentBytes))
+    }
   }
 
   async postStop(): Promise<void> {
+    // Coordinators first: they write to the offsets topic's partitions.
+    await this.groups.stopAll()
     const stops: Promise<void>[] = []
     for (const topic of this.topics.values()) {
       for (let n = 0; n < topic.partitionCount; n++) {
@@ -112,14 +130,14 @@ class BrokerActor implements Actor<BrokerMessage> {
     await Promise.all(stops)
   }
 
-  receive(message: BrokerMessage): Promise<void> {
+  receive(message: BrokerCommand): Promise<void> {
     switch (message._tag) {
       case 'CreateTopic':
         return answer(message.replyTo, () => this.createTopic(message.name, message.partitions, message.config))
       case 'DeleteTopic':
         return answer(message.replyTo, () => this.deleteTopic(message.name))
       case 'ListTopics':
-        return answer(message.replyTo, () => Array.from(this.topics.keys()).sort())
+        return answer(message.replyTo, () => [...this.topics.keys()].filter((name) => message.includeInternal === true || !isInternalTopic(name)).sort())
       case 'DescribeTopic':
         return answer(message.replyTo, () => this.describeTopic(message.name))
       case 'CreatePartitions':
@@ -130,6 +148,15 @@ class BrokerActor implements Actor<BrokerMessage> {
         return answer(message.replyTo, () => this.metadata(message.topic, message.autoCreate))
       case 'InitProducerId':
         return answer(message.replyTo, (): ProducerIdentity => ({ producerId: this.producerIds.allocate(), producerEpoch: 0 }))
+      case 'FindCoordinator':
+        return answer(message.replyTo, () => this.groups.findCoordinator(message.groupId))
+      case 'ListGroups':
+        this.groups.listGroups(message.replyTo)
+        return Promise.resolve()
+      case 'TopicsSnapshot':
+        return answer(message.replyTo, () => this.topicsSnapshot())
+      case 'GroupDeleted':
+        return this.groups.groupDeleted(message.groupId)
       default:
         return absurd(message)
     }
@@ -137,6 +164,11 @@ class BrokerActor implements Actor<BrokerMessage> {
 
   private createTopic(name: string, partitions: number, configInput: LogConfigInput): TopicMetadata {
     validateTopicName(name)
+    if (isInternalTopic(name)) throw new InternalTopicError({ topic: name, operation: 'create' })
+    return this.addTopic(name, partitions, configInput)
+  }
+
+  private addTopic(name: string, partitions: number, configInput: LogConfigInput): TopicMetadata {
     if (typeof partitions !== 'number' || !Number.isInteger(partitions) || partitions <= 0) {
       throw new InvalidPartitionCountError({ topic: name, partitions, reason: 'a topic needs a positive integer number of partitions' })
     }
@@ -150,13 +182,16 @@ class BrokerActor implements Actor<BrokerMessage> {
     this.persist([...this.topics.values(), topic])
     this.topics.set(name, topic)
     this.spawnPartitions(topic, 0)
+    this.topicsChanged()
     return this.metadataOf(topic)
   }
 
   private async deleteTopic(name: string): Promise<void> {
     const topic = this.topicNamed(name)
+    if (isInternalTopic(name)) throw new InternalTopicError({ topic: name, operation: 'delete' })
     this.persist(Array.from(this.topics.values()).filter((other) => other !== topic))
     this.topics.delete(name)
+    this.topicsChanged()
     await Promise.all(
       Array.from({ length: topic.partitionCount }, async (_, n) => {
         const partition = this.system.find<PartitionMessage>(this.partitionPath(name, n))
@@ -180,6 +215,8 @@ class BrokerActor implements Actor<BrokerMessage> {
 
   private createPartitions(name: string, totalCount: number): TopicMetadata {
     const topic = this.topicNamed(name)
+    // The offsets topic's count places groups: growing it would move them away from their offsets.
+    if (isInternalTopic(name)) throw new InternalTopicError({ topic: name, operation: 'create partitions' })
     if (typeof totalCount !== 'number' || !Number.isInteger(totalCount) || totalCount <= 0) {
       throw new InvalidPartitionCountError({ topic: name, partitions: totalCount, reason: 'a topic needs a positive integer number of partitions' })
     }
@@ -195,11 +232,13 @@ class BrokerActor implements Actor<BrokerMessage> {
     this.persist(Array.from(this.topics.values(), (other) => (other === topic ? { ...topic, partitionCount: totalCount } : other)))
     topic.partitionCount = totalCount
     this.spawnPartitions(topic, from)
+    this.topicsChanged()
     return this.metadataOf(topic)
   }
 
   private async alterTopicConfig(name: string, configInput: LogConfigInput): Promise<void> {
     const topic = this.topicNamed(name)
+    if (isInternalTopic(name)) throw new InternalTopicError({ topic: name, operation: 'alter config' })
     const { overrides, config } = this.mergeConfig(topic.overrides, configInput)
     this.persist(Array.from(this.topics.values(), (other) => (other === topic ? { ...topic, overrides } : other)))
     topic.overrides = overrides
@@ -217,6 +256,15 @@ class BrokerActor implements Actor<BrokerMessage> {
     }
     if (autoCreate && this.config.autoCreateTopics) return this.createTopic(name, this.config.defaultPartitions, {})
     throw new UnknownTopicError({ topic: name })
+  }
+
+  private topicsSnapshot(): TopicsSnapshot {
+    return { version: this.topicsVersion, partitionsPerTopic: new Map([...this.topics.values()].map((topic) => [topic.name, topic.partitionCount])) }
+  }
+
+  private topicsChanged(): void {
+    this.topicsVersion++
+    this.groups.topicsChanged(this.topicsSnapshot())
   }
 
   private topicNamed(name: string): Topic {

@@ -23,6 +23,11 @@ describe('decodeBrokerConfig', () => {
       defaultPartitions: 1,
       defaultTopicConfig: defaultLogConfig,
       retentionCheckIntervalMs: 300_000,
+      offsetsTopicPartitions: 10,
+      offsetsTopicSegmentBytes: 104_857_600,
+      groupHeartbeatIntervalMs: 3000,
+      groupMinSessionTimeoutMs: 1000,
+      groupMaxSessionTimeoutMs: 1_800_000,
     })
   })
 
@@ -55,5 +60,11 @@ describe('decodeBrokerConfig', () => {
     expect(topic.key).toBe('defaultTopicConfig.retentionMs')
     expect(topic.message).toContain('defaultTopicConfig.retentionMs="long"')
     expect(failure(null).key).toBe('(config)')
+    expect(failure({ dataDir: '/d', offsetsTopicPartitions: 0 }).key).toBe('offsetsTopicPartitions')
+    expect(failure({ dataDir: '/d', offsetsTopicSegmentBytes: 2 ** 31 }).key).toBe('offsetsTopicSegmentBytes')
+    expect(failure({ dataDir: '/d', groupHeartbeatIntervalMs: -1 }).key).toBe('groupHeartbeatIntervalMs')
+    const sessions = failure({ dataDir: '/d', groupMinSessionTimeoutMs: 5000, groupMaxSessionTimeoutMs: 4000 })
+    expect(sessions.key).toBe('groupMinSessionTimeoutMs')
+    expect(sessions.message).toContain('groupMaxSessionTimeoutMs')
   })
 })

@@ -20,6 +20,15 @@ export interface BrokerConfig {
   readonly defaultTopicConfig: LogConfig
   /** How often each partition runs retention, compaction and a producer-state snapshot. */
   readonly retentionCheckIntervalMs: number
+  /** Partitions of `__consumer_offsets` when the broker creates it (an existing topic keeps its count). */
+  readonly offsetsTopicPartitions: number
+  /** Segment size of `__consumer_offsets`: compaction cleans only closed segments. */
+  readonly offsetsTopicSegmentBytes: number
+  /** How often group members are told to heartbeat when nothing prompts them sooner. */
+  readonly groupHeartbeatIntervalMs: number
+  /** The session timeouts a group member may ask for. */
+  readonly groupMinSessionTimeoutMs: number
+  readonly groupMaxSessionTimeoutMs: number
 }
 
 export interface BrokerConfigInput {
@@ -36,12 +45,24 @@ export interface BrokerConfigInput {
   readonly defaultTopicConfig?: LogConfigInput
   /** Default 300000 (5 minutes). */
   readonly retentionCheckIntervalMs?: number
+  /** Default 10. */
+  readonly offsetsTopicPartitions?: number
+  /** Default 104857600 (100 MiB, Kafka's offsets.topic.segment.bytes). */
+  readonly offsetsTopicSegmentBytes?: number
+  /** Default 3000. */
+  readonly groupHeartbeatIntervalMs?: number
+  /** Default 1000. */
+  readonly groupMinSessionTimeoutMs?: number
+  /** Default 1800000 (30 minutes). */
+  readonly groupMaxSessionTimeoutMs?: number
 }
 
 type ScalarKey = Exclude<keyof BrokerConfig, 'defaultTopicConfig'>
 
 const NonNegativeInt = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))
 const PositiveInt = Schema.Number.check(Schema.isInt(), Schema.isGreaterThan(0))
+// Positions inside a segment are 32-bit, as in Kafka.
+const SegmentSize = PositiveInt.check(Schema.isLessThanOrEqualTo(2 ** 31 - 1))
 
 const fieldSchemas: { readonly [K in ScalarKey]: Schema.Codec<BrokerConfig[K], unknown> } = {
   dataDir: Schema.NonEmptyString,
@@ -50,6 +71,11 @@ const fieldSchemas: { readonly [K in ScalarKey]: Schema.Codec<BrokerConfig[K], u
   autoCreateTopics: Schema.Boolean,
   defaultPartitions: PositiveInt,
   retentionCheckIntervalMs: PositiveInt,
+  offsetsTopicPartitions: PositiveInt,
+  offsetsTopicSegmentBytes: SegmentSize,
+  groupHeartbeatIntervalMs: PositiveInt,
+  groupMinSessionTimeoutMs: PositiveInt,
+  groupMaxSessionTimeoutMs: PositiveInt,
 } as never
 
 const defaults: Omit<BrokerConfig, 'dataDir'> = {
@@ -59,6 +85,11 @@ const defaults: Omit<BrokerConfig, 'dataDir'> = {
   defaultPartitions: 1,
   defaultTopicConfig: defaultLogConfig,
   retentionCheckIntervalMs: 300_000,
+  offsetsTopicPartitions: 10,
+  offsetsTopicSegmentBytes: 100 * 1024 * 1024,
+  groupHeartbeatIntervalMs: 3000,
+  groupMinSessionTimeoutMs: 1000,
+  groupMaxSessionTimeoutMs: 1_800_000,
 }
 
 /** Decodes a broker config over the defaults; `dataDir` is the one required setting. */
@@ -89,7 +120,15 @@ export const decodeBrokerConfig = (input: unknown): BrokerConfig => {
       throw new InvalidBrokerConfigError({ key, value, reason })
     }
   }
-  return decoded as unknown as BrokerConfig
+  const config = decoded as unknown as BrokerConfig
+  if (config.groupMinSessionTimeoutMs > config.groupMaxSessionTimeoutMs) {
+    throw new InvalidBrokerConfigError({
+      key: 'groupMinSessionTimeoutMs',
+      value: config.groupMinSessionTimeoutMs,
+      reason: `must not exceed groupMaxSessionTimeoutMs (${config.groupMaxSessionTimeoutMs})`,
+    })
+  }
+  return config
 }
 
 const decodeTopicDefaults = (value: unknown): LogConfig => {

@@ -31,3 +31,17 @@ export class TopicNameCollisionError extends Data.TaggedError('TopicNameCollisio
     return `topic "${this.topic}" collides with existing topic "${this.existing}": names that differ only in "." and "_" are not allowed`
   }
 }
+
+/**
+ * A change to a topic the broker keeps for itself (its name starts with `__`, e.g.
+ * `__consumer_offsets`): users may read and describe it, not create, delete, grow or reconfigure it.
+ */
+export class InternalTopicError extends Data.TaggedError('InternalTopicError')<{
+  readonly topic: string
+  readonly operation: 'create' | 'delete' | 'create partitions' | 'alter config'
+}> {
+  override get message(): string {
+    const what = { create: 'create', delete: 'delete', 'create partitions': 'add partitions to', 'alter config': 'alter the config of' }
+    return `cannot ${what[this.operation]} topic "${this.topic}": names starting with "__" are reserved for the broker's internal topics`
+  }
+}

@@ -26,6 +26,11 @@ export interface TopicDescription {
   readonly partitions: readonly PartitionDescription[]
 }
 
+export interface GroupListing {
+  readonly groupId: string
+  readonly state: 'Empty' | 'Reconciling' | 'Stable' | 'Dead'
+}
+
 export interface ProducerIdentity {
   readonly producerId: bigint
   readonly producerEpoch: number
@@ -33,7 +38,8 @@ export interface ProducerIdentity {
 
 export type BrokerMessage =
   /**
-   * Fails with InvalidTopicNameError, InvalidPartitionCountError (not a positive integer),
+   * Fails with InvalidTopicNameError, InternalTopicError (a name starting with `__`),
+   * InvalidPartitionCountError (not a positive integer),
    * InvalidLogConfigError (naming the bad key), TopicExistsError, or TopicNameCollisionError
    * (differs from an existing name only in '.' versus '_').
    */
@@ -44,9 +50,16 @@ export type BrokerMessage =
       readonly config: TopicConfig
       readonly replyTo: ReplyTo<TopicMetadata>
     }
-  /** Stops the topic's partitions and removes their logs; unknown: UnknownTopicError. */
+  /**
+   * Stops the topic's partitions and removes their logs; unknown: UnknownTopicError, internal:
+   * InternalTopicError. Group coordinators then refuse commits for it and drop its offsets.
+   */
   | { readonly _tag: 'DeleteTopic'; readonly name: string; readonly replyTo: ReplyTo<void> }
-  | { readonly _tag: 'ListTopics'; readonly replyTo: ReplyTo<readonly string[]> }
+  /**
+   * The topic names, sorted. Internal topics (`__consumer_offsets`) only with `includeInternal`,
+   * as Kafka's admin client lists them (listInternal); Metadata and DescribeTopic answer for them.
+   */
+  | { readonly _tag: 'ListTopics'; readonly includeInternal?: boolean; readonly replyTo: ReplyTo<readonly string[]> }
   | { readonly _tag: 'DescribeTopic'; readonly name: string; readonly replyTo: ReplyTo<TopicDescription> }
   /** Raises a topic's partition count to `totalCount` (never lowers it). */
   | { readonly _tag: 'CreatePartitions'; readonly name: string; readonly totalCount: number; readonly replyTo: ReplyTo<TopicMetadata> }
@@ -62,3 +75,14 @@ export type BrokerMessage =
   | { readonly _tag: 'Metadata'; readonly topic: string; readonly autoCreate: boolean; readonly replyTo: ReplyTo<TopicMetadata> }
   /** A fresh producer id (never reused, even across restarts) for an idempotent producer. */
   | { readonly _tag: 'InitProducerId'; readonly replyTo: ReplyTo<ProducerIdentity> }
+  /**
+   * The coordinator of a consumer group (placed by hash of the group id over the brokers; one
+   * broker for now), spawned on first use with its committed offsets restored. An empty or
+   * non-string group id fails with InvalidGroupIdError.
+   */
+  | { readonly _tag: 'FindCoordinator'; readonly groupId: string; readonly replyTo: ReplyTo<ActorPath> }
+  /**
+   * Groups with members or committed offsets, by group id: those whose coordinator runs, with
+   * its phase, and those with offsets in `__consumer_offsets` (Empty), e.g. after a restart.
+   */
+  | { readonly _tag: 'ListGroups'; readonly replyTo: ReplyTo<readonly GroupListing[]> }

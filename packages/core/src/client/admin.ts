@@ -1,13 +1,16 @@
 /**
  * Admin: thin asks to the broker for creating, describing, growing, configuring and deleting
- * topics. Failures are the broker's own typed errors (UnknownTopicError, TopicExistsError,
- * InvalidPartitionCountError, InvalidLogConfigError, ...), passed through as they are.
+ * topics, and to group coordinators for consumer groups (group-admin.ts). Failures are the
+ * broker's and coordinators' own typed errors (UnknownTopicError, TopicExistsError,
+ * InvalidPartitionCountError, InvalidLogConfigError, UnknownGroupError, ...), passed through.
  */
 import { Schema } from 'effect'
 import type { ActorRef, ReplyTo } from '../actor/actor-ref.js'
 import type { BrokerMessage, TopicConfig, TopicDescription, TopicMetadata } from '../broker/broker-protocol.js'
 import type { ClusterConnection } from './cluster-connection.js'
 import { InvalidClientOptionError } from './errors.js'
+import { type ConsumerGroupDescription, GroupAdmin, type GroupListing, type ResetOffsetsSpec } from './group-admin.js'
+import type { OffsetToCommit } from '../group/group-messages.js'
 import { unwrapActorFailure } from './retry.js'
 import { type TopicLike, topicName } from './topic.js'
 
@@ -29,6 +32,7 @@ type BrokerRequest = Extract<BrokerMessage, { readonly replyTo: unknown }>
 export class Admin {
   private readonly broker: ActorRef<BrokerMessage>
   private readonly requestTimeoutMs: number
+  private readonly groups: GroupAdmin
 
   constructor(connection: ClusterConnection, options: AdminOptions = {}) {
     this.broker = connection.broker
@@ -43,6 +47,7 @@ export class Admin {
       const reason = cause instanceof Error ? cause.message.split('\n')[0]! : String(cause)
       throw new InvalidClientOptionError({ client: 'admin', option: 'requestTimeoutMs', value: requestTimeoutMs, reason })
     }
+    this.groups = new GroupAdmin(connection, this.requestTimeoutMs)
   }
 
   createTopic(topic: TopicLike, options: CreateTopicOptions): Promise<TopicMetadata> {
@@ -82,6 +87,30 @@ export class Admin {
   metadata(topic: TopicLike): Promise<TopicMetadata> {
     const name = topicName(topic)
     return this.ask<TopicMetadata>((replyTo) => ({ _tag: 'Metadata', topic: name, autoCreate: false, replyTo }))
+  }
+
+  /** Consumer groups with members or committed offsets, by group id, with their state. */
+  listGroups(): Promise<readonly GroupListing[]> {
+    return this.groups.listGroups()
+  }
+
+  /** A group's state, members and what they hold, and per partition its committed offset, log end and lag. */
+  describeGroup(groupId: string): Promise<ConsumerGroupDescription> {
+    return this.groups.describeGroup(groupId)
+  }
+
+  /**
+   * Moves a group's committed offsets for a topic (or some of its partitions) to either end of
+   * the log, a time, or an offset (kept within the log). Only while the group has no members.
+   * Returns the offsets set.
+   */
+  resetOffsets(groupId: string, spec: ResetOffsetsSpec): Promise<readonly OffsetToCommit[]> {
+    return this.groups.resetOffsets(groupId, spec)
+  }
+
+  /** Deletes a group that has no members, with its committed offsets. */
+  deleteGroup(groupId: string): Promise<void> {
+    return this.groups.deleteGroup(groupId)
   }
 
   private ask<R>(make: (replyTo: ReplyTo<R>) => BrokerRequest): Promise<R> {

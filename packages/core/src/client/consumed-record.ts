@@ -10,6 +10,8 @@ import type { ConsumerRecord, RecordHeader } from './records.js'
 export interface AcknowledgementTarget {
   /** Everything the feed delivered up to delivery number `sequence` is done. */
   acknowledge(sequence: number, offset: bigint): void
+  /** Asks the consumer's group to commit what is acknowledged soon; false when it has no group. */
+  requestCommit(): boolean
 }
 
 export class ConsumedRecord<K, V> implements ConsumerRecord<K, V> {
@@ -37,5 +39,14 @@ export class ConsumedRecord<K, V> implements ConsumerRecord<K, V> {
     const record = value as ConsumedRecord<unknown, unknown>
     record.#target.acknowledge(record.#sequence, record.offset)
     return true
+  }
+
+  /**
+   * Acknowledges `value` and has its consumer group commit soon: 'not-a-record' when it is not a
+   * delivered record, 'no-group' when its consumer has no group (it is acknowledged all the same).
+   */
+  static commit(value: unknown): 'committing' | 'not-a-record' | 'no-group' {
+    if (!ConsumedRecord.acknowledge(value)) return 'not-a-record'
+    return (value as ConsumedRecord<unknown, unknown>).#target.requestCommit() ? 'committing' : 'no-group'
   }
 }

@@ -114,6 +114,15 @@ describe('Consumer.subscribe: where reading starts', () => {
     const { consumer } = await setup()
     await expect(firstValueFrom(consumer().subscribe('missing'))).rejects.toBeInstanceOf(UnknownTopicError)
   })
+
+  it('errors with UnknownTopicError when the topic is deleted while its fetch waits', async () => {
+    const { cluster, consumer } = await setup()
+    const c = consumer({ retryBackoffMs: 10 })
+    const failed = firstValueFrom(c.subscribe('t', { from: 'latest' })).catch((error: unknown) => error)
+    await tick(30)
+    await new Admin(cluster.connection).deleteTopic('t')
+    expect(await failed).toBeInstanceOf(UnknownTopicError)
+  })
 })
 
 describe('Consumer: pause, resume, seek', () => {

@@ -64,12 +64,45 @@ export class PartitionAssignmentError extends Data.TaggedError('PartitionAssignm
   }
 }
 
-/** A value reaching processed() that is not a record a consumer delivered, nor mapped to one. */
+/** A value reaching processed() (or commitOffsets()) that is not a record a consumer delivered, nor mapped to one. */
 export class NotAConsumerRecordError extends Data.TaggedError('NotAConsumerRecordError')<{
   readonly value: unknown
+  /** Default 'processed'. */
+  readonly operator?: 'processed' | 'commitOffsets'
 }> {
   override get message(): string {
-    return `processed() got ${show(this.value)}, which is not a ConsumerRecord; pass processed(value => value.record) to say which record it stands for`
+    const operator = this.operator ?? 'processed'
+    return `${operator}() got ${show(this.value)}, which is not a ConsumerRecord; pass ${operator}(value => value.record) to say which record it stands for`
+  }
+}
+
+/** commitOffsets() got a record from a consumer without a groupId: there is nowhere to commit. */
+export class CommitWithoutGroupError extends Data.TaggedError('CommitWithoutGroupError')<{
+  readonly topic: string
+  readonly partition: number
+}> {
+  override get message(): string {
+    return `commitOffsets() got a record of ${this.topic}-${this.partition} from a consumer without a groupId; use processed(), or give the consumer a groupId`
+  }
+}
+
+/** A group consumer subscribed while its previous subscription is still live (one member per consumer). */
+export class AlreadySubscribedError extends Data.TaggedError('AlreadySubscribedError')<{
+  readonly groupId: string
+}> {
+  override get message(): string {
+    return `this consumer of group "${this.groupId}" is already subscribed; unsubscribe first, or make another consumer`
+  }
+}
+
+/** A partition assigned to a group member without a committed offset, with autoOffsetReset 'error'. */
+export class NoCommittedOffsetError extends Data.TaggedError('NoCommittedOffsetError')<{
+  readonly groupId: string
+  readonly topic: string
+  readonly partition: number
+}> {
+  override get message(): string {
+    return `group "${this.groupId}" has no committed offset for ${this.topic}-${this.partition} and autoOffsetReset is 'error'`
   }
 }
 

@@ -17,8 +17,9 @@ export interface ByteBudget {
 export class HeldBytes {
   /** The offset of the last acknowledged record. */
   acknowledgedOffset: bigint | undefined = undefined
+  /** The delivery number of the last acknowledged record; -1 before the first. */
+  acknowledgedSequence = -1
   private total = 0
-  private acknowledgedSequence = -1
   private readonly waiting: { readonly lastSequence: number; readonly bytes: number }[] = []
 
   constructor(private readonly budget: ByteBudget) {}

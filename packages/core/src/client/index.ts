@@ -1,18 +1,30 @@
-/** The client API: admin, producer, consumer, typed topics and the produce/processed operators. */
+/**
+ * The client API: admin, producer, consumer (plain and in a group), typed topics and the
+ * produce/processed/commitOffsets operators. The group errors and assignors are exported beside
+ * it, from ../group.
+ */
 export { Admin } from './admin.js'
 export type { AdminOptions, CreateTopicOptions } from './admin.js'
+export type { ConsumerGroupDescription, GroupListing, GroupMemberDescription, GroupPartitionOffsets, ResetOffsetsSpec, ResetTo } from './group-admin.js'
 export type { ClusterConnection } from './cluster-connection.js'
 export { Consumer } from './consumer.js'
-export type { Assignment, ConsumerStats, RecordOf, SeekTo, StartFrom, SubscribeOptions } from './consumer.js'
+export type { Assignment, ConsumerStats, PartitionTargets, RecordOf, SeekTo, StartFrom, SubscribeOptions } from './consumer.js'
+export { GroupConsumer } from './group-consumer.js'
+export type { GroupMetadata, RebalanceEvent } from './group-consumer.js'
+export type { AssignorChoice, GroupConsumerOptionsInput } from './group-options.js'
 export {
+  AlreadySubscribedError,
+  CommitWithoutGroupError,
   InvalidClientOptionError,
   InvalidProducerRecordError,
+  NoCommittedOffsetError,
   NotAConsumerRecordError,
   PartitionAssignmentError,
   PartitionOffsetOutOfRangeError,
   RecordDecodeError,
 } from './errors.js'
 export { acknowledge, isAcknowledgingSubscription, subscribeAcknowledging } from './acknowledgement.js'
+export { commitOffsets } from './operators/commit-offsets.js'
 export { processed } from './operators/processed.js'
 export { produce } from './operators/produce.js'
 export type { ClientLogger, ConsumerOptionsInput, DecodeErrorPolicy, ProducerOptionsInput } from './options.js'

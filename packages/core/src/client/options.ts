@@ -67,11 +67,11 @@ export interface ConsumerOptions {
 export type ProducerOptionsInput = { readonly [K in keyof ProducerOptions]?: ProducerOptions[K] }
 export type ConsumerOptionsInput = { readonly [K in keyof ConsumerOptions]?: ConsumerOptions[K] }
 
-const NonNegativeInt = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))
-const PositiveInt = Schema.Number.check(Schema.isInt(), Schema.isGreaterThan(0))
+export const NonNegativeInt = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))
+export const PositiveInt = Schema.Number.check(Schema.isInt(), Schema.isGreaterThan(0))
 // Batches and fetches are int32-sized on the wire; half of that leaves room for the header.
 const ByteCount = PositiveInt.check(Schema.isLessThanOrEqualTo(2 ** 30))
-const TimeoutMs = PositiveInt.check(Schema.isLessThanOrEqualTo(2 ** 31 - 1))
+export const TimeoutMs = PositiveInt.check(Schema.isLessThanOrEqualTo(2 ** 31 - 1))
 const FunctionSchema = Schema.declare((u: unknown): u is (...args: never[]) => unknown => typeof u === 'function', {
   expected: 'a function',
 })
@@ -94,7 +94,7 @@ const producerFields: { readonly [K in keyof ProducerOptions]: Schema.Codec<unkn
   partitioner: FunctionSchema,
 }
 
-const consumerFields: { readonly [K in keyof ConsumerOptions]: Schema.Codec<unknown, unknown> } = {
+export const consumerFields: { readonly [K in keyof ConsumerOptions]: Schema.Codec<unknown, unknown> } = {
   fetchMaxBytes: ByteCount,
   fetchMaxWaitMs: NonNegativeInt.check(Schema.isLessThanOrEqualTo(2 ** 31 - 1)),
   maxBufferedBytes: ByteCount,
@@ -108,7 +108,7 @@ const consumerFields: { readonly [K in keyof ConsumerOptions]: Schema.Codec<unkn
   retryBackoffMs: NonNegativeInt,
 }
 
-const decodeFields = (
+export const decodeFields = (
   client: 'producer' | 'consumer',
   fields: { readonly [key: string]: Schema.Codec<unknown, unknown> },
   input: unknown,
@@ -166,16 +166,17 @@ const consoleLogger: ClientLogger = {
   warn: (message, fields) => (fields === undefined ? console.warn(`[rivulet] ${message}`) : console.warn(`[rivulet] ${message}`, fields)),
 }
 
-export const decodeConsumerOptions = (input?: ConsumerOptionsInput): ConsumerOptions => {
-  const given = decodeFields('consumer', consumerFields, input) as Partial<ConsumerOptions>
-  return {
-    fetchMaxBytes: given.fetchMaxBytes ?? 1 * MiB,
-    fetchMaxWaitMs: given.fetchMaxWaitMs ?? 500,
-    maxBufferedBytes: given.maxBufferedBytes ?? 16 * MiB,
-    autoOffsetReset: given.autoOffsetReset ?? 'latest',
-    onDecodeError: given.onDecodeError ?? 'fail',
-    logger: given.logger ?? consoleLogger,
-    requestTimeoutMs: given.requestTimeoutMs ?? 30_000,
-    retryBackoffMs: given.retryBackoffMs ?? 100,
-  }
-}
+export const decodeConsumerOptions = (input?: ConsumerOptionsInput): ConsumerOptions =>
+  consumerDefaults(decodeFields('consumer', consumerFields, input) as Partial<ConsumerOptions>)
+
+/** The consumer options with the defaults filled in. */
+export const consumerDefaults = (given: Partial<ConsumerOptions>): ConsumerOptions => ({
+  fetchMaxBytes: given.fetchMaxBytes ?? 1 * MiB,
+  fetchMaxWaitMs: given.fetchMaxWaitMs ?? 500,
+  maxBufferedBytes: given.maxBufferedBytes ?? 16 * MiB,
+  autoOffsetReset: given.autoOffsetReset ?? 'latest',
+  onDecodeError: given.onDecodeError ?? 'fail',
+  logger: given.logger ?? consoleLogger,
+  requestTimeoutMs: given.requestTimeoutMs ?? 30_000,
+  retryBackoffMs: given.retryBackoffMs ?? 100,
+})

@@ -29,7 +29,17 @@ export interface FeedHost extends DecodeFailureSink, ByteBudget {
   /** Calls `wake` once the subscription is below maxBufferedBytes again. */
   waitForRoom(wake: () => void): void
   countFetch(bytes: number): void
+  /** A delivery number for the next record emitted: increasing over the whole subscription. */
+  nextSequence(): number
+  /** The number nextSequence() will give next. */
+  peekSequence(): number
+  /** A record of this subscription was acknowledged (with everything before it of its partition). */
+  acknowledged(sequence: number): void
+  /** Asks the consumer's group to commit what is acknowledged; false when there is no group. */
+  requestCommit(): boolean
   emit(record: ConsumedRecord<unknown, unknown>): void
+  /** The feed's topic or partition no longer exists (UnknownTopicError or UnknownPartitionError). */
+  partitionGone(feed: PartitionFeed, error: unknown): void
   readonly isClosed: boolean
   leader(topic: string, partition: number, refresh: boolean): Promise<ActorRef<PartitionMessage>>
 }
@@ -57,8 +67,15 @@ export class PartitionFeed implements AcknowledgementTarget {
   private batchSize = 0
   private batchLastSequence = -1
   private skipBelow = 0
-  /** Delivery number of the next record emitted. */
-  private nextSequence = 0
+  /** The delivery number and offset of the last record emitted (-1: none yet). */
+  private lastSequence = -1
+  private lastOffset = -1n
+  /**
+   * Where the feed started or was last moved to (undefined until a start spec is looked up), and
+   * the first delivery number after that move: the resume position when nothing since was taken.
+   */
+  private basePosition: bigint | undefined = undefined
+  private baseSequence = 0
   private readonly held: HeldBytes
   private readonly decoder: RecordDecoder
 
@@ -103,13 +120,42 @@ export class PartitionFeed implements AcknowledgementTarget {
     this.notify()
   }
 
+  /** Also after stop(): a group that gives the partition up commits what was finished by then. */
   acknowledge(sequence: number, offset: bigint): void {
-    if (!this.stopped) this.held.acknowledge(sequence, offset)
+    this.held.acknowledge(sequence, offset)
+    this.host.acknowledged(sequence)
+  }
+
+  requestCommit(): boolean {
+    return this.host.requestCommit()
   }
 
   /** The offset of the last acknowledged record (a group commits the one after it). */
   get acknowledgedOffset(): bigint | undefined {
     return this.held.acknowledgedOffset
+  }
+
+  get acknowledgedSequence(): number {
+    return this.held.acknowledgedSequence
+  }
+
+  /** The delivery number of the last record emitted; -1 before the first. */
+  get lastEmittedSequence(): number {
+    return this.lastSequence
+  }
+
+  /**
+   * Where a consumer group resumes this partition: after the last record taken (acknowledged,
+   * or emitted when the pipeline does not acknowledge), else where the feed started or was moved
+   * to. Undefined while that start is still being looked up.
+   */
+  resumePosition(acknowledging: boolean): bigint | undefined {
+    if (acknowledging) {
+      if (this.held.acknowledgedSequence >= this.baseSequence) return this.held.acknowledgedOffset! + 1n
+    } else if (this.lastSequence >= this.baseSequence) {
+      return this.lastOffset + 1n
+    }
+    return this.basePosition
   }
 
   private async loop(): Promise<void> {
@@ -166,9 +212,13 @@ export class PartitionFeed implements AcknowledgementTarget {
         return this.host.fail(new PartitionOffsetOutOfRangeError({ topic, partition, offset, logStartOffset, logEndOffset }))
       }
       this.position = reset === 'earliest' ? logStartOffset : logEndOffset
+      this.basePosition = this.position
+      this.baseSequence = this.host.peekSequence()
       return
     }
-    if (!isRetriable(error)) return this.host.fail(error)
+    // A partition stopping (restarted by its supervisor, or its topic deleted) fails parked
+    // fetches with ClosedError: look for the leader again, which tells the two apart.
+    if (!isRetriable(error) && tagOf(error) !== 'ClosedError') return this.fail(error)
     await this.backOff()
   }
 
@@ -184,10 +234,13 @@ export class PartitionFeed implements AcknowledgementTarget {
       if (found === undefined) found = await leader.ask((replyTo) => ({ _tag: 'ListOffset', spec: 'latest', replyTo }), { timeoutMs })
     } catch (error) {
       const cause = unwrapActorFailure(error)
-      if (!isRetriable(cause)) return this.host.fail(cause)
+      if (!isRetriable(cause)) return this.fail(cause)
       return this.backOff()
     }
-    if (!this.stopped && generation === this.generation) this.position = found
+    if (!this.stopped && generation === this.generation) {
+      this.position = found
+      this.basePosition = found
+    }
   }
 
   /** Waits retryBackoffMs (or until stopped), then finds the leader again. */
@@ -199,7 +252,20 @@ export class PartitionFeed implements AcknowledgementTarget {
         resolve()
       }
     })
-    if (!this.stopped) await this.host.leader(this.topic, this.partition, true).catch(() => undefined)
+    if (this.stopped) return
+    try {
+      await this.host.leader(this.topic, this.partition, true)
+    } catch (error) {
+      // The topic is gone (or the partition): nothing to wait for.
+      if (!isRetriable(error)) this.fail(error)
+    }
+  }
+
+  /** A partition that no longer exists is the subscription's to judge; anything else fails it. */
+  private fail(error: unknown): void {
+    const tag = tagOf(error)
+    if (tag === 'UnknownTopicError' || tag === 'UnknownPartitionError') this.host.partitionGone(this, error)
+    else this.host.fail(error)
   }
 
   /**
@@ -236,8 +302,10 @@ export class PartitionFeed implements AcknowledgementTarget {
           if (this.stopped) return false
           continue
         }
-        const sequence = this.nextSequence++
+        const sequence = host.nextSequence()
         this.batchLastSequence = sequence
+        this.lastSequence = sequence
+        this.lastOffset = offset
         host.emit(new ConsumedRecord(this.topic, this.partition, offset, decoder.key, decoder.value, cursor.headers, cursor.timestamp, this, sequence))
         if (this.paused || this.stopped || generation !== this.generation || host.isClosed) return false
       }
@@ -275,9 +343,13 @@ export class PartitionFeed implements AcknowledgementTarget {
   }
 
   private moveTo(start: StartPosition): void {
-    if (typeof start === 'bigint') this.position = start
-    else {
+    this.baseSequence = this.host.peekSequence()
+    if (typeof start === 'bigint') {
+      this.position = start
+      this.basePosition = start
+    } else {
       this.position = undefined
+      this.basePosition = undefined
       this.startSpec = start
     }
   }

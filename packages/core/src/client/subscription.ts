@@ -1,6 +1,7 @@
 /**
- * One subscription to a consumer's Observable: the partition feeds it runs and the byte budget
- * they share. Fetched bytes are held from the moment a fetch returns until the records made from
+ * One subscription to a consumer's Observable: the partition feeds it runs (a fixed set, or, in
+ * a consumer group, the ones its member adds and removes as assignments change) and the byte
+ * budget they share. Fetched bytes are held from the moment a fetch returns until the records made from
  * them are taken: emitted, or, when the pipeline acknowledges (see acknowledgement.ts),
  * acknowledged. While more than maxBufferedBytes are held, the feeds do not fetch; so at most
  * maxBufferedBytes plus one fetch per partition are ever fetched ahead of the subscriber.
@@ -45,6 +46,8 @@ export interface SubscriptionContext {
   claim(feed: PartitionFeed): void
   release(feed: PartitionFeed): void
   ended(subscription: ConsumerSubscription): void
+  /** Has the consumer's group commit acknowledged positions soon; false without a group. */
+  requestCommit(subscription: ConsumerSubscription): boolean
   deadLetter(record: RawRecord, error: unknown): Promise<void>
 }
 
@@ -53,13 +56,19 @@ export class ConsumerSubscription implements FeedHost {
   private feeds: PartitionFeed[] = []
   private bufferedBytes = 0
   private readonly roomWaiters: (() => void)[] = []
+  private readonly drainWaiters = new Set<() => void>()
   private done = false
+  private sequence = 0
+  /** The highest delivery number acknowledged so far, over every feed. */
+  private maxAcknowledged = -1
 
   constructor(
     private readonly context: SubscriptionContext,
     private readonly subscriber: Subscriber<ConsumedRecord<unknown, unknown>>,
     private readonly targets: readonly SubscriptionTarget[],
     public acknowledging: boolean,
+    /** Whose partitions a consumer group assigns: it, not a feed, decides when one is given up. */
+    private readonly assignedByGroup = false,
   ) {
     this.options = context.options
   }
@@ -95,6 +104,48 @@ export class ConsumerSubscription implements FeedHost {
     } catch (error) {
       this.fail(error)
     }
+  }
+
+  /** Starts reading one more partition (a consumer group's new assignment). */
+  addFeed(handle: Topic<unknown, unknown>, partition: number, start: StartPosition): PartitionFeed {
+    const feed = new PartitionFeed(this, handle, partition, start)
+    this.context.claim(feed)
+    this.feeds.push(feed)
+    feed.run()
+    return feed
+  }
+
+  /** Stops reading a partition; acknowledgements of what it emitted still count (see whenDrained). */
+  removeFeed(feed: PartitionFeed): void {
+    const at = this.feeds.indexOf(feed)
+    if (at >= 0) this.feeds.splice(at, 1)
+    feed.stop()
+    this.context.release(feed)
+  }
+
+  /**
+   * Resolves once every record these (stopped) feeds emitted is acknowledged, or a record emitted
+   * after all of them is (an ordered pipeline has then passed them, filtered or not), or the
+   * subscription ends, or `timeoutMs` pass. At once when the pipeline does not acknowledge.
+   */
+  whenDrained(feeds: readonly PartitionFeed[], timeoutMs: number): Promise<void> {
+    const drained = () =>
+      this.done ||
+      !this.acknowledging ||
+      feeds.every((feed) => feed.acknowledgedSequence >= feed.lastEmittedSequence || this.maxAcknowledged > feed.lastEmittedSequence)
+    if (drained()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer)
+        this.drainWaiters.delete(check)
+        resolve()
+      }
+      const check = () => {
+        if (drained()) finish()
+      }
+      const timer = setTimeout(finish, timeoutMs)
+      this.drainWaiters.add(check)
+    })
   }
 
   /** Unsubscribed: the feeds stop. */
@@ -145,6 +196,32 @@ export class ConsumerSubscription implements FeedHost {
     if (this.roomWaiters.length > 0 && this.hasRoom()) this.wakeWaiters()
   }
 
+  nextSequence(): number {
+    return this.sequence++
+  }
+
+  peekSequence(): number {
+    return this.sequence
+  }
+
+  acknowledged(sequence: number): void {
+    if (sequence > this.maxAcknowledged) this.maxAcknowledged = sequence
+    if (this.drainWaiters.size > 0) for (const check of Array.from(this.drainWaiters)) check()
+  }
+
+  requestCommit(): boolean {
+    return this.context.requestCommit(this)
+  }
+
+  /**
+   * A plain subscription fails; in a group, the feed just stops, since the coordinator revokes
+   * the partitions of a deleted topic (and assigns them again if it comes back).
+   */
+  partitionGone(feed: PartitionFeed, error: unknown): void {
+    if (!this.assignedByGroup) return this.fail(error)
+    feed.stop()
+  }
+
   countFetch(bytes: number): void {
     this.context.counters.fetches++
     this.context.counters.fetchedBytes += bytes
@@ -178,6 +255,7 @@ export class ConsumerSubscription implements FeedHost {
     }
     this.feeds = []
     this.wakeWaiters()
+    for (const check of Array.from(this.drainWaiters)) check()
     this.context.ended(this)
   }
 

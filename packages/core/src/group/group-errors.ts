@@ -89,10 +89,11 @@ export class UnknownTopicForCommitError extends Data.TaggedError('UnknownTopicFo
 export class GroupNotEmptyError extends Data.TaggedError('GroupNotEmptyError')<{
   readonly groupId: string
   readonly memberCount: number
-  readonly operation: 'commit without a member' | 'delete group'
+  readonly operation: 'commit without a member' | 'delete group' | 'reset offsets'
 }> {
   override get message(): string {
-    return `cannot ${this.operation === 'delete group' ? 'delete' : 'commit without a member id to'} group "${this.groupId}": it has ${this.memberCount} active members`
+    const what = { 'commit without a member': 'commit without a member id to', 'delete group': 'delete', 'reset offsets': 'reset the offsets of' }
+    return `cannot ${what[this.operation]} group "${this.groupId}": it has ${this.memberCount} active members`
   }
 }
 
@@ -124,6 +125,45 @@ export class InvalidOffsetRecordError extends Data.TaggedError('InvalidOffsetRec
 }> {
   override get message(): string {
     return `invalid offset commit record: ${this.reason}`
+  }
+}
+
+/** A group id the coordinator cannot take: it must be a non-empty string. */
+export class InvalidGroupIdError extends Data.TaggedError('InvalidGroupIdError')<{
+  readonly groupId: unknown
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `invalid consumer group id ${JSON.stringify(this.groupId)}: ${this.reason}`
+  }
+}
+
+/**
+ * A join naming another assignor than the one the group's present members use. The first member
+ * of an empty group chooses the assignor; the others must agree (Kafka's INCONSISTENT_GROUP_PROTOCOL).
+ */
+export class InconsistentAssignorError extends Data.TaggedError('InconsistentAssignorError')<{
+  readonly groupId: string
+  readonly requested: string
+  readonly current: string
+}> {
+  override get message(): string {
+    return `group "${this.groupId}" uses assignor "${this.current}"; a member asking for "${this.requested}" cannot join until the group is empty`
+  }
+}
+
+/**
+ * Offset records could not be made durable in the offsets topic: the commit, reset or deletion did
+ * not happen (the group keeps the offsets it had), and may be retried.
+ */
+export class OffsetPersistenceError extends Data.TaggedError('OffsetPersistenceError')<{
+  readonly groupId: string
+  readonly operation: 'commit' | 'reset offsets' | 'delete group'
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    const cause = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return `could not ${this.operation === 'commit' ? 'commit offsets' : this.operation} for group "${this.groupId}": writing to the offsets topic failed: ${cause}`
   }
 }
 

@@ -10,7 +10,7 @@ const scheduler = () => new TestScheduler((actual, expected) => expect(actual).t
 
 /** Records of partition 0 whose acknowledgements land in `acks` as [sequence, offset]. */
 const recordsAcknowledgedInto = (acks: [number, bigint][]) => {
-  const target = { acknowledge: (sequence: number, offset: bigint) => acks.push([sequence, offset]) }
+  const target = { acknowledge: (sequence: number, offset: bigint) => acks.push([sequence, offset]), requestCommit: () => false }
   return (sequence: number) => new ConsumedRecord('t', 0, BigInt(100 + sequence), null, Buffer.from(`v${sequence}`), [], 0, target, sequence)
 }
 

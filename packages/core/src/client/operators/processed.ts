@@ -14,39 +14,13 @@
  *   .pipe(concatMap((record) => store(record)), processed((stored) => stored.record))
  *
  * Errors with NotAConsumerRecordError when there is no select and a value is not a record.
+ * In a consumer group, commitOffsets() does the same and also commits.
  */
-import { type MonoTypeOperatorFunction, Observable } from 'rxjs'
-import { acknowledge, subscribeAcknowledging } from '../acknowledgement.js'
+import type { MonoTypeOperatorFunction } from 'rxjs'
+import { acknowledge } from '../acknowledgement.js'
 import { NotAConsumerRecordError } from '../errors.js'
-import type { ConsumerRecord } from '../records.js'
+import { acknowledging, type Selected } from './acknowledging.js'
 
-type Selected = ConsumerRecord<unknown, unknown> | readonly ConsumerRecord<unknown, unknown>[] | null | undefined
+const mark = (record: unknown): Error | undefined => (acknowledge(record) ? undefined : new NotAConsumerRecordError({ value: record }))
 
-export const processed =
-  <T>(select?: (value: T) => Selected): MonoTypeOperatorFunction<T> =>
-  (source) =>
-    new Observable<T>((subscriber) =>
-      subscribeAcknowledging(source, {
-        next(value) {
-          let chosen: unknown = value
-          if (select !== undefined) {
-            try {
-              chosen = select(value)
-            } catch (error) {
-              subscriber.error(error)
-              return
-            }
-          }
-          if (Array.isArray(chosen)) {
-            for (const record of chosen) if (!acknowledge(record)) return subscriber.error(new NotAConsumerRecordError({ value: record }))
-          } else if (chosen !== null && chosen !== undefined && !acknowledge(chosen)) {
-            return subscriber.error(new NotAConsumerRecordError({ value: chosen }))
-          } else if (select === undefined && (chosen === null || chosen === undefined)) {
-            return subscriber.error(new NotAConsumerRecordError({ value: chosen }))
-          }
-          subscriber.next(value)
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    )
+export const processed = <T>(select?: (value: T) => Selected): MonoTypeOperatorFunction<T> => acknowledging(mark, select)

@@ -1,7 +1,8 @@
 /**
- * An embedded cluster for the client tests: a real BrokerActor (and its PartitionActors) in an
- * ActorSystem over a temporary data directory, and the ClusterConnection the clients take.
- * `wrapPartition` lets a test put a fault-injecting ref in front of a partition.
+ * An embedded cluster for the client tests: a real BrokerActor (and its PartitionActors and group
+ * coordinators) in an ActorSystem over a temporary data directory, and the ClusterConnection the
+ * clients take. `wrapPartition` and `wrapGroup` let a test put a fault-injecting ref in front of a
+ * partition or a coordinator. Groups accept short session timeouts (from 10 ms) here.
  */
 import { baseOffsetAt, batchSizeAt, decodeRecords, lastOffsetAt } from '@rivulet/storage'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -13,24 +14,35 @@ import { quietSystem } from '../../actor/test-support/fixtures.js'
 import { AskTimeoutError } from '../../actor/errors.js'
 import { startBroker } from '../../broker/broker-actor.js'
 import type { BrokerConfigInput } from '../../broker/broker-config.js'
+import type { GroupMessage } from '../../group/group-protocol.js'
 import type { PartitionMessage } from '../../partition/partition-protocol.js'
 import type { ClusterConnection } from '../cluster-connection.js'
-import { lookupPartitionRef } from '../local-connection.js'
+import { lookupPartitionRef, lookupRef } from '../local-connection.js'
 
 export interface TestCluster {
   readonly connection: ClusterConnection
   readonly dataDir: string
   /** Puts `wrap(ref)` in front of every partition whose path `matches`. */
   wrapPartition(matches: (path: ActorPath) => boolean, wrap: (ref: ActorRef<PartitionMessage>) => ActorRef<PartitionMessage>): void
+  /** Puts `wrap(ref)` in front of every group coordinator the clients reach from now on. */
+  wrapGroup(wrap: (ref: ActorRef<GroupMessage>) => ActorRef<GroupMessage>): void
   cleanup(): Promise<void>
 }
 
 export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestCluster => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-client-'))
   const { system } = quietSystem()
-  const broker = startBroker(system, { dataDir, clusterId: 'c1', defaultTopicConfig: { flush: 'os' }, ...config })
+  const broker = startBroker(system, {
+    dataDir,
+    clusterId: 'c1',
+    defaultTopicConfig: { flush: 'os' },
+    offsetsTopicPartitions: 2,
+    groupMinSessionTimeoutMs: 10,
+    ...config,
+  })
   const wrappers: { matches: (path: ActorPath) => boolean; wrap: (ref: ActorRef<PartitionMessage>) => ActorRef<PartitionMessage> }[] = []
   const refs = new Map<string, ActorRef<PartitionMessage>>()
+  let wrapGroup = (ref: ActorRef<GroupMessage>) => ref
   const connection: ClusterConnection = {
     broker,
     partition(path) {
@@ -42,6 +54,7 @@ export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestC
       }
       return ref
     },
+    group: (path) => wrapGroup(lookupRef((p) => system.find<GroupMessage>(p), path)),
   }
   return {
     connection,
@@ -49,6 +62,9 @@ export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestC
     wrapPartition(matches, wrap) {
       wrappers.push({ matches, wrap })
       refs.clear()
+    },
+    wrapGroup(wrap) {
+      wrapGroup = wrap
     },
     async cleanup() {
       await system.shutdown()

@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { concatMap, firstValueFrom, of, take, toArray } from 'rxjs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Rivulet } from '../rivulet.js'
+import { Consumer } from './consumer.js'
+import { GroupConsumer } from './group-consumer.js'
+import { commitOffsets } from './operators/commit-offsets.js'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('consumer groups through Rivulet.embedded', () => {
+  it('rv.consumer({ groupId }) is a group consumer whose committed offsets survive a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-groups-'))
+    dirs.push(dataDir)
+    const options = { dataDir, defaultTopicConfig: { flush: 'os' as const }, offsetsTopicPartitions: 2 }
+    const rv = await Rivulet.embedded(options)
+    await rv.admin.createTopic('orders', { partitions: 2 })
+    await rv.producer().send('orders', [0, 1, 2, 3].map((i) => ({ value: `o${i}`, partition: i % 2 })))
+    expect(rv.consumer()).toBeInstanceOf(Consumer)
+    const billing = rv.consumer({ groupId: 'billing', autoOffsetReset: 'earliest', fetchMaxWaitMs: 20 })
+    expect(billing).toBeInstanceOf(GroupConsumer)
+    const firstRead = await firstValueFrom(billing.subscribe('orders').pipe(concatMap((record) => of(record)), commitOffsets(), take(4), toArray()))
+    expect(firstRead.map((record) => record.value?.toString()).sort()).toEqual(['o0', 'o1', 'o2', 'o3'])
+    // Closing Rivulet closes the consumer: it commits and leaves.
+    await rv.close()
+
+    const again = await Rivulet.embedded(options)
+    try {
+      expect(await again.admin.listGroups()).toEqual([{ groupId: 'billing', state: 'Empty' }])
+      expect((await again.admin.describeGroup('billing')).offsets.map((o) => o.committed)).toEqual([2n, 2n])
+      await again.producer().send('orders', { value: 'o4', partition: 0 })
+      const next = again.consumer({ groupId: 'billing', autoOffsetReset: 'earliest', fetchMaxWaitMs: 20 })
+      expect((await firstValueFrom(next.subscribe('orders'))).value?.toString()).toBe('o4')
+    } finally {
+      await again.close()
+    }
+  })
+})

@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { ConsumerRecord } from './records.js'
+import { distinct, duplicates, eventually, everyRecord, key, owned, type Processed, run, startGroupTest, tapGroups } from './test-support/groups.js'
+
+const cleanups: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+describe('consumer group rebalancing', () => {
+  it('3 members over 12 partitions own disjoint partitions covering all, and read every record exactly once', async () => {
+    const { admin, consumer, fill } = await startGroupTest(cleanups, { partitions: 12 })
+    const members = [consumer(), consumer(), consumer()]
+    const log: Processed[] = []
+    members.forEach((member, i) => run(`m${i}`, member, log))
+    await eventually(() => members.every((member) => owned(member).length === 4), 5000, 'four partitions each')
+    const all = members.flatMap(owned)
+    expect(new Set(all).size).toBe(12)
+    expect((await admin.describeGroup('g')).state).toBe('Stable')
+
+    await fill(12, 5)
+    await eventually(() => log.length >= 60, 5000, 'every record')
+    expect(log.map(key).sort()).toEqual(everyRecord(12, 5))
+    for (const [i, member] of members.entries()) {
+      const mine = new Set(owned(member).map((name) => Number(name.split('-')[1])))
+      expect(log.filter((entry) => entry.by === `m${i}`).every((entry) => mine.has(entry.partition))).toBe(true)
+    }
+  })
+
+  it('a 4th joins and a 2nd leaves mid-stream: every record is processed, and none twice (revokes commit what was processed)', async () => {
+    const { consumer, fill } = await startGroupTest(cleanups, { partitions: 12 })
+    const log: Processed[] = []
+    const runs = [consumer(), consumer(), consumer()].map((member, i) => ({ member, ...run(`m${i}`, member, log) }))
+    await eventually(() => runs.every(({ member }) => owned(member).length === 4), 5000, 'a balanced group')
+    const fourth = consumer()
+    for (let round = 0; round < 10; round++) {
+      await fill(12, 3, round * 3)
+      if (round === 3) runs.push({ member: fourth, ...run('m3', fourth, log) })
+      if (round === 6) await runs[1].member.close()
+      await new Promise((resolve) => setTimeout(resolve, 15))
+    }
+    await eventually(() => distinct(log).length === 12 * 30, 8000, 'every record processed')
+    expect(distinct(log)).toEqual(everyRecord(12, 30))
+    expect(duplicates(log)).toEqual([])
+    await eventually(() => [0, 2, 3].every((i) => owned(runs[i].member).length === 4), 5000, 'the three left share the partitions')
+
+    const [first, second, , fourthRun] = runs
+    expect(fourthRun.events.filter((event) => event.type === 'assigned').flatMap((event) => event.partitions)).toHaveLength(4)
+    expect(first.events.some((event) => event.type === 'revoked')).toBe(true)
+    expect(second.events.at(-1)).toMatchObject({ type: 'revoked' })
+    const generations = first.events.map((event) => event.generation)
+    expect([...generations].sort((a, b) => a - b)).toEqual(generations)
+  })
+
+  it('a revoke waits for the pipeline to finish the records it was handed, commits, and only then lets go', async () => {
+    const { consumer, fill, cluster } = await startGroupTest(cleanups, { partitions: 2 })
+    const tap = tapGroups(cluster)
+    await fill(2, 5)
+    const log: Processed[] = []
+    const slow = () => new Promise<void>((resolve) => setTimeout(resolve, 20))
+    const aConsumer = consumer({ autoCommit: false })
+    const a = run('a', aConsumer, log, slow)
+    await eventually(() => log.length >= 1, 3000, 'a first record')
+    const b = run('b', consumer(), log)
+    await eventually(() => a.events.some((event) => event.type === 'revoked'), 5000, 'a revoke')
+    const revoked = a.events.find((event) => event.type === 'revoked')!.partitions[0].partition
+    // Everything A was handed of that partition was processed before the move.
+    expect(log.filter((entry) => entry.by === 'a' && entry.partition === revoked)).toHaveLength(5)
+    const aMemberId = aConsumer.groupMetadata().memberId
+    const lastCommit = tap.commits.filter((commit) => commit.memberId === aMemberId && commit.offsets.some((o) => o.partition === revoked)).at(-1)!
+    expect(lastCommit.offsets.find((o) => o.partition === revoked)!.offset).toBe(5n)
+    await fill(2, 1, 5)
+    await eventually(() => log.some((entry) => entry.by === 'b'), 3000, 'b reads')
+    expect(log.filter((entry) => entry.by === 'b').map(key)).toEqual([`${revoked}@5`])
+    expect(b.events[0]).toMatchObject({ type: 'assigned', partitions: [{ topic: 't', partition: revoked }] })
+  })
+
+  it('a pipeline slower than the revoke allows: only the records it finished after the move are read twice', async () => {
+    const { consumer, fill, cluster } = await startGroupTest(cleanups, { partitions: 2 })
+    const tap = tapGroups(cluster)
+    await fill(2, 5)
+    const log: Processed[] = []
+    let stalled = false
+    // The first record at offset 2 takes 600 ms; the revoke waits at most rebalanceTimeoutMs / 2 = 150 ms.
+    const stall = async (record: ConsumerRecord) => {
+      if (record.offset === 2n && !stalled) {
+        stalled = true
+        await new Promise((resolve) => setTimeout(resolve, 600))
+      }
+    }
+    const aConsumer = consumer({ autoCommit: false, rebalanceTimeoutMs: 300 })
+    const a = run('a', aConsumer, log, stall)
+    await eventually(() => stalled, 3000, 'the stall')
+    const aMember = a.events.length
+    run('b', consumer({ rebalanceTimeoutMs: 300 }), log)
+    await eventually(() => distinct(log).length === 10 && a.events.length > aMember, 5000, 'every record')
+    await eventually(() => a.counts.handed === a.counts.handled, 3000, 'the stalled pipeline to finish')
+    const revoked = a.events.find((event) => event.type === 'revoked')!.partitions[0].partition
+    const aMemberId = aConsumer.groupMetadata().memberId
+    const committedAtMove = tap.commits.filter((commit) => commit.memberId === aMemberId && commit.offsets.some((o) => o.partition === revoked)).at(-1)!
+    const atMove = committedAtMove.offsets.find((o) => o.partition === revoked)!.offset
+    const processedByA = log.filter((entry) => entry.by === 'a' && entry.partition === revoked && entry.offset >= atMove).map(key)
+    expect(processedByA.length).toBeGreaterThan(0)
+    expect(duplicates(log)).toEqual(processedByA.sort())
+  })
+})
