@@ -4,6 +4,7 @@ import { printRows, type Row } from './lib/report.mjs'
 const benchmarks: Record<string, () => Promise<Row[]>> = {
   storage: async () => (await import('./storage.mjs')).run(),
   'produce-consume': async () => (await import('./produce-consume.mjs')).run(),
+  group: async () => (await import('./group.mjs')).run(),
 }
 
 const args = process.argv.slice(2)

@@ -10,13 +10,13 @@ const HOUR_MS = 3_600_000
 const OLD_RECORDS = 60
 
 /**
- * A topic with one-hour retention and 1 KiB segments; OLD_RECORDS records stamped two hours ago
- * (sent one batch at a time, so they fill several segments). Resolves once the broker's timer has
- * deleted them all, then appends `fresh` new records.
+ * A topic with 1 KiB segments and OLD_RECORDS records stamped two hours ago (sent one batch at a
+ * time, so they fill several segments), kept forever until `before` is taken; then its retention
+ * is altered to one hour and the broker's timer deletes them all; then `fresh` records are added.
  */
 const expiredTopic = async (fresh: number, dataDir = tempDataDir()) => {
   const rv = await embedded({ dataDir, retentionCheckIntervalMs: 20 })
-  await rv.admin.createTopic('r', { partitions: 1, config: { retentionMs: HOUR_MS, segmentBytes: 1024 } })
+  await rv.admin.createTopic('r', { partitions: 1, config: { retentionMs: -1, segmentBytes: 1024 } })
   const producer = rv.producer({ lingerMs: 0 })
   const twoHoursAgo = Date.now() - 2 * HOUR_MS
   for (let i = 0; i < OLD_RECORDS; i += 10) {
@@ -27,6 +27,7 @@ const expiredTopic = async (fresh: number, dataDir = tempDataDir()) => {
   }
   const describe = async () => (await rv.admin.describeTopic('r')).partitions[0]
   const before = await describe()
+  await rv.admin.alterTopicConfig('r', { retentionMs: HOUR_MS })
   await eventually('retention to delete the old records', async () => (await describe()).logStartOffset === BigInt(OLD_RECORDS))
   const after = await describe()
   if (fresh > 0) await producer.send('r', Array.from({ length: fresh }, (_, i) => ({ value: `new-${i}` })))
