@@ -84,6 +84,7 @@ export class Rivulet {
   /** Flushes producers, stops consumers, closes every log. A second close is harmless. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.admin.close()
       const results = await Promise.allSettled([
         ...[...this.producers].map((producer) => producer.close()),
         ...[...this.consumers].map((consumer) => consumer.close()),

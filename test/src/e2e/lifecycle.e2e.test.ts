@@ -88,7 +88,9 @@ describe('rv.close()', () => {
     expect(thrownBy(() => rv.consumer()).message).toContain('is closed')
     // The admin talks to a broker that is gone: a clear refusal, not a hang.
     const admin = await rejectionOf(rv.admin.listTopics())
-    expect(admin.message).toMatch(/stopped|closed/)
+    expect(admin._tag).toBe('ClosedError')
+    expect(admin.message).toBe('admin is closed')
+    expect((await rejectionOf(rv.admin.listGroups()))._tag).toBe('ClosedError')
   })
 
   it('settles the work in flight at close: earlier sends are delivered, a running produce() errors with ClosedError', TIMEOUT, async () => {

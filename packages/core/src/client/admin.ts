@@ -8,6 +8,7 @@ import { Schema } from 'effect'
 import type { ActorRef, ReplyTo } from '../actor/actor-ref.js'
 import type { BrokerMessage, TopicConfig, TopicDescription, TopicMetadata } from '../broker/broker-protocol.js'
 import type { ClusterConnection } from './cluster-connection.js'
+import { ClosedError } from '../errors.js'
 import { InvalidClientOptionError } from './errors.js'
 import { type ConsumerGroupDescription, GroupAdmin, type GroupListing, type ResetOffsetsSpec } from './group-admin.js'
 import type { OffsetToCommit } from '../group/group-messages.js'
@@ -33,6 +34,7 @@ export class Admin {
   private readonly broker: ActorRef<BrokerMessage>
   private readonly requestTimeoutMs: number
   private readonly groups: GroupAdmin
+  private closed = false
 
   constructor(connection: ClusterConnection, options: AdminOptions = {}) {
     this.broker = connection.broker
@@ -91,12 +93,12 @@ export class Admin {
 
   /** Consumer groups with members or committed offsets, by group id, with their state. */
   listGroups(): Promise<readonly GroupListing[]> {
-    return this.groups.listGroups()
+    return this.whileOpen(() => this.groups.listGroups())
   }
 
   /** A group's state, members and what they hold, and per partition its committed offset, log end and lag. */
   describeGroup(groupId: string): Promise<ConsumerGroupDescription> {
-    return this.groups.describeGroup(groupId)
+    return this.whileOpen(() => this.groups.describeGroup(groupId))
   }
 
   /**
@@ -105,17 +107,28 @@ export class Admin {
    * Returns the offsets set.
    */
   resetOffsets(groupId: string, spec: ResetOffsetsSpec): Promise<readonly OffsetToCommit[]> {
-    return this.groups.resetOffsets(groupId, spec)
+    return this.whileOpen(() => this.groups.resetOffsets(groupId, spec))
   }
 
   /** Deletes a group that has no members, with its committed offsets. */
   deleteGroup(groupId: string): Promise<void> {
-    return this.groups.deleteGroup(groupId)
+    return this.whileOpen(() => this.groups.deleteGroup(groupId))
+  }
+
+  /** Later calls reject with ClosedError (Rivulet.close calls this). */
+  close(): void {
+    this.closed = true
   }
 
   private ask<R>(make: (replyTo: ReplyTo<R>) => BrokerRequest): Promise<R> {
-    return (this.broker.ask(make, { timeoutMs: this.requestTimeoutMs }) as Promise<R>).catch((error: unknown) => {
-      throw unwrapActorFailure(error)
-    })
+    return this.whileOpen(() =>
+      (this.broker.ask(make, { timeoutMs: this.requestTimeoutMs }) as Promise<R>).catch((error: unknown) => {
+        throw unwrapActorFailure(error)
+      }),
+    )
+  }
+
+  private whileOpen<R>(work: () => Promise<R>): Promise<R> {
+    return this.closed ? Promise.reject(new ClosedError({ what: 'admin' })) : work()
   }
 }
