@@ -3,13 +3,14 @@
 //   leaves and the time until the other nine own all 100 partitions again is measured; 20 times
 //   (a new member joins between rounds, untimed), reported as the median (p50) and p99.
 // - group.consume-1 / group.consume-3: 600,000 records of 100 bytes on a 12-partition topic read
-//   by a group of one member, then by a group of three (the target: within 10% of one member).
+//   by one consumer without a group, a group of one member, and a group of three (the target:
+//   the group of three within 10% of the single consumer).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { Rivulet, type GroupConsumer } from '@rivulet/core'
-import { Subscription } from 'rxjs'
+import { count, firstValueFrom, Subscription, take } from 'rxjs'
 import type { Row } from './lib/report.mjs'
 
 const REBALANCE_PARTITIONS = 100
@@ -67,6 +68,15 @@ const measureRebalances = async (rv: Rivulet): Promise<number[]> => {
   return timesMs
 }
 
+const consumePlain = async (rv: Rivulet): Promise<number> => {
+  const consumer = rv.consumer()
+  const started = performance.now()
+  await firstValueFrom(consumer.subscribe('consume', { from: 'earliest' }).pipe(take(RECORDS), count()))
+  const seconds = (performance.now() - started) / 1000
+  await consumer.close()
+  return seconds
+}
+
 const consumeWithGroup = async (rv: Rivulet, groupId: string, memberCount: number): Promise<number> => {
   let received = 0
   const started = performance.now()
@@ -101,6 +111,7 @@ export const run = async (): Promise<Row[]> => {
       await producer.send('consume', Array.from({ length: 10_000 }, (_, i) => ({ key: `key-${(sent + i) % 10_000}`, value })))
     }
     await consumeWithGroup(rv, 'warmup', 1)
+    const plainSeconds = await consumePlain(rv)
     const oneSeconds = await consumeWithGroup(rv, 'one-member', 1)
     const threeSeconds = await consumeWithGroup(rv, 'three-members', 3)
     const bytes = RECORDS * VALUE_BYTES
@@ -113,13 +124,14 @@ export const run = async (): Promise<Row[]> => {
         latenciesMs: rebalanceMs,
         note: `${MEMBERS} members, ${REBALANCE_PARTITIONS} partitions, cooperative-sticky, one leaves; records = rounds`,
       },
-      { name: 'group.consume-1', records: RECORDS, seconds: oneSeconds, bytes, note: `group of 1 member, ${CONSUME_PARTITIONS} partitions, from joining` },
+      { name: 'consume-single', records: RECORDS, seconds: plainSeconds, bytes, note: `one consumer without a group, ${CONSUME_PARTITIONS} partitions` },
+      { name: 'group.consume-1', records: RECORDS, seconds: oneSeconds, bytes, note: `group of 1 member, from joining` },
       {
         name: 'group.consume-3',
         records: RECORDS,
         seconds: threeSeconds,
         bytes,
-        note: `group of 3 members: ${((oneSeconds / threeSeconds) * 100).toFixed(0)}% of one member's rate`,
+        note: `group of 3 members: ${((plainSeconds / threeSeconds) * 100).toFixed(0)}% of the single consumer's rate, ${((oneSeconds / threeSeconds) * 100).toFixed(0)}% of one member's`,
       },
     ]
   } finally {

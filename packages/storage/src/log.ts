@@ -270,7 +270,6 @@ export class Log {
     return { deletedSegments: count, logStartOffset: this.logStartOffset }
   }
 
-  // --- compaction (compaction.ts, by the compaction helper) ---
   /**
    * Compacts the closed segments when the cleanup policy includes 'compact' (see compaction.ts),
    * tombstones expiring by this log's clock. Waits first for fsyncs under way: their segments'
@@ -281,7 +280,6 @@ export class Log {
     await this.sync.drain()
     return compactLog(this, this.nowMs())
   }
-  // --- end compaction ---
 
   /** Forces everything written so far to disk, whatever the flush policy. */
   async flush(): Promise<void> {

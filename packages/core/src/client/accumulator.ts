@@ -4,8 +4,7 @@
  * batchBytes, when lingerMs have passed since its first record, or on flush. No promise per
  * record here, and no object kept per record: each is written into its batch's bytes at once.
  */
-import type { RecordHeader } from '@rivulet/storage'
-import { BatchBuilder } from './batch-builder.js'
+import { BatchBuilder, type RecordHeader } from '@rivulet/storage'
 import type { Partitioner, PartitionerArgs } from './partitioner.js'
 
 /** Who hears what became of a record: one object per send() call or per produce() subscription. */

@@ -1,37 +1,16 @@
 /**
- * Encodes records into one Kafka RecordBatch v2. Uncompressed: one pass measures the exact size,
- * one Buffer.allocUnsafe, one pass writes, then the CRC. gzip: the records section is built the
- * same way, gzipped, and placed after the header.
+ * Encodes an array of records into one Kafka RecordBatch v2 (the log, compaction, tests; the
+ * producer builds its batches incrementally with BatchBuilder, over the same record and header
+ * writers). Uncompressed: one pass measures the exact size, one Buffer.allocUnsafe, one pass
+ * writes, then the CRC. gzip: the records section is built the same way, gzipped, and placed
+ * after the header.
  */
-import { gzipSync } from 'node:zlib'
-import {
-  ATTRIBUTES_AT,
-  BASE_SEQUENCE_AT,
-  BASE_TIMESTAMP_AT,
-  BATCH_LENGTH_AT,
-  BATCH_LOG_OVERHEAD,
-  BATCH_MAGIC,
-  CRC_AT,
-  LAST_OFFSET_DELTA_AT,
-  MAGIC_AT,
-  MAX_TIMESTAMP_AT,
-  NO_PRODUCER_EPOCH,
-  NO_PRODUCER_ID,
-  NO_SEQUENCE,
-  PRODUCER_EPOCH_AT,
-  PRODUCER_ID_AT,
-  RECORD_COUNT_AT,
-  RECORDS_AT,
-  TIMESTAMP_TYPE_LOG_APPEND_TIME,
-  TRANSACTIONAL_FLAG,
-  writeBaseOffsetAt,
-  writePartitionLeaderEpochAt,
-} from './batch-header.js'
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, RECORDS_AT } from './batch-header.js'
+import { batchAttributes, gzipRecordsSection, writeBatchHeader } from './batch-header-writer.js'
 import { InvalidRecordBatchInputError } from '../errors.js'
-import { crc32cOfRange } from './crc32c.js'
 import type { Compression, RecordInput, TimestampType } from './record.js'
-import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint.js'
-
+import { sizeOfRecordBody, writeRecord } from './record-writer.js'
+import { sizeOfVarint } from './varint.js'
 
 export type EncodeRecordBatchOptions = {
   /** 0n: the log assigns real offsets on append by rewriting this field. */
@@ -58,7 +37,6 @@ export type EncodeRecordBatchOptions = {
   readonly lastOffsetDelta?: number
 }
 
-const GZIP_CODEC = 1
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 const INT32_MAX = 2 ** 31 - 1
@@ -66,48 +44,6 @@ const MAX_BATCH_BYTES = 2 ** 31 - 1
 
 // Body sizes from the measuring pass, reused by the writing pass; grown, never shrunk.
 let bodySizes = new Int32Array(1024)
-
-const sizeOfBytes = (bytes: Buffer | null): number =>
-  bytes === null ? 1 : sizeOfVarint(bytes.length) + bytes.length
-
-const writeBytes = (buf: Buffer, pos: number, bytes: Buffer | null): number => {
-  if (bytes === null) {
-    buf[pos] = 1 // zigzag(-1): null
-    return pos + 1
-  }
-  pos = writeVarint(buf, pos, bytes.length)
-  buf.set(bytes, pos)
-  return pos + bytes.length
-}
-
-/**
- * Header keys are mostly short ASCII: copying their chars directly skips a second UTF-8 length
- * scan and Buffer#write's native call; anything else goes through Buffer#write.
- */
-const writeHeaderKey = (buf: Buffer, pos: number, key: string): number => {
-  const length = key.length
-  if (length < 64) {
-    let at = pos + 1 // a length below 64 takes one varint byte
-    let i = 0
-    for (; i < length; i++) {
-      const code = key.charCodeAt(i)
-      if (code > 0x7f) break
-      buf[at++] = code
-    }
-    if (i === length) {
-      buf[pos] = length << 1 // zigzag of a non-negative varint
-      return at
-    }
-  }
-  pos = writeVarint(buf, pos, Buffer.byteLength(key, 'utf8'))
-  return pos + buf.write(key, pos, 'utf8')
-}
-
-const writeInt64Number = (buf: Buffer, at: number, value: number): void => {
-  const high = Math.floor(value / 2 ** 32)
-  buf.writeInt32BE(high, at)
-  buf.writeUInt32BE(value - high * 2 ** 32, at + 4)
-}
 
 function fail(reason: string): never {
   throw new InvalidRecordBatchInputError({ reason })
@@ -135,18 +71,8 @@ const measureRecords = (records: readonly RecordInput[], baseTimestamp: number, 
   let total = 0
   for (let i = 0; i < records.length; i++) {
     const record = records[i]
-    let body = 1 + sizeOfVarlong((record.timestamp ?? now) - baseTimestamp) + sizeOfVarint(record.offsetDelta ?? i)
-    body += sizeOfBytes(record.key) + sizeOfBytes(record.value)
-    const headers = record.headers
-    if (headers === undefined) {
-      body += 1
-    } else {
-      body += sizeOfVarint(headers.length)
-      for (let h = 0; h < headers.length; h++) {
-        const keyBytes = Buffer.byteLength(headers[h].key, 'utf8')
-        body += sizeOfVarint(keyBytes) + keyBytes + sizeOfBytes(headers[h].value)
-      }
-    }
+    const timestampDelta = (record.timestamp ?? now) - baseTimestamp
+    const body = sizeOfRecordBody(record.offsetDelta ?? i, timestampDelta, record.key, record.value, record.headers)
     if (body > MAX_BATCH_BYTES) fail(`record ${i} is ${body} bytes, more than an int32 length can say`)
     bodySizes[i] = body
     total += sizeOfVarint(body) + body
@@ -157,22 +83,8 @@ const measureRecords = (records: readonly RecordInput[], baseTimestamp: number, 
 const writeRecords = (buf: Buffer, pos: number, records: readonly RecordInput[], baseTimestamp: number, now: number): number => {
   for (let i = 0; i < records.length; i++) {
     const record = records[i]
-    pos = writeVarint(buf, pos, bodySizes[i])
-    buf[pos++] = 0 // record attributes: unused in v2
-    pos = writeVarlong(buf, pos, (record.timestamp ?? now) - baseTimestamp)
-    pos = writeVarint(buf, pos, record.offsetDelta ?? i)
-    pos = writeBytes(buf, pos, record.key)
-    pos = writeBytes(buf, pos, record.value)
-    const headers = record.headers
-    if (headers === undefined) {
-      buf[pos++] = 0
-    } else {
-      pos = writeVarint(buf, pos, headers.length)
-      for (let h = 0; h < headers.length; h++) {
-        pos = writeHeaderKey(buf, pos, headers[h].key)
-        pos = writeBytes(buf, pos, headers[h].value)
-      }
-    }
+    const timestampDelta = (record.timestamp ?? now) - baseTimestamp
+    pos = writeRecord(buf, pos, bodySizes[i], record.offsetDelta ?? i, timestampDelta, record.key, record.value, record.headers)
   }
   return pos
 }
@@ -223,31 +135,23 @@ export const encodeRecordBatch = (records: readonly RecordInput[], options: Enco
   if (options.compression === 'gzip') {
     const plain = Buffer.allocUnsafe(recordsBytes)
     writeRecords(plain, 0, records, baseTimestamp, now)
-    const compressed = gzipSync(plain)
-    buf = Buffer.allocUnsafe(RECORDS_AT + compressed.length)
-    buf.set(compressed, RECORDS_AT)
+    buf = gzipRecordsSection(plain)
   } else {
     if (RECORDS_AT + recordsBytes > MAX_BATCH_BYTES) fail(`${count} records need ${recordsBytes} bytes, more than a batch can hold`)
     buf = Buffer.allocUnsafe(RECORDS_AT + recordsBytes)
     writeRecords(buf, RECORDS_AT, records, baseTimestamp, now)
   }
-
-  let attributes = options.compression === 'gzip' ? GZIP_CODEC : 0
-  if (options.timestampType === 'log-append') attributes |= TIMESTAMP_TYPE_LOG_APPEND_TIME
-  if (options.transactional === true) attributes |= TRANSACTIONAL_FLAG
-
-  writeBaseOffsetAt(buf, 0, baseOffset)
-  buf.writeInt32BE(buf.length - BATCH_LOG_OVERHEAD, BATCH_LENGTH_AT)
-  writePartitionLeaderEpochAt(buf, 0, partitionLeaderEpoch)
-  buf[MAGIC_AT] = BATCH_MAGIC
-  buf.writeInt16BE(attributes, ATTRIBUTES_AT)
-  buf.writeInt32BE(lastOffsetDelta, LAST_OFFSET_DELTA_AT)
-  writeInt64Number(buf, BASE_TIMESTAMP_AT, baseTimestamp)
-  writeInt64Number(buf, MAX_TIMESTAMP_AT, maxTimestamp)
-  buf.writeBigInt64BE(producerId, PRODUCER_ID_AT)
-  buf.writeInt16BE(producerEpoch, PRODUCER_EPOCH_AT)
-  buf.writeInt32BE(baseSequence, BASE_SEQUENCE_AT)
-  buf.writeInt32BE(count, RECORD_COUNT_AT)
-  buf.writeUInt32BE(crc32cOfRange(buf, ATTRIBUTES_AT, buf.length), CRC_AT)
+  writeBatchHeader(buf, {
+    baseOffset,
+    partitionLeaderEpoch,
+    attributes: batchAttributes(options.compression, options.timestampType, options.transactional),
+    lastOffsetDelta,
+    baseTimestamp,
+    maxTimestamp,
+    producerId,
+    producerEpoch,
+    baseSequence,
+    recordCount: count,
+  })
   return buf
 }

@@ -1,4 +1,5 @@
 /** The public API of the RecordBatch v2 codec. */
+export * from './batch-builder.js'
 export * from './batch-header.js'
 export * from './crc32c.js'
 export * from './decoder.js'
