@@ -1,9 +1,9 @@
 // End-to-end: what rv.close() does to the clients — producers flushed, consumers completed, later
 // use refused with ClosedError, work in flight settled one way or the other, never left hanging.
 import { type ConsumerRecord, produce, type RecordMetadata } from '@rivulet/core'
-import { interval, lastValueFrom, map, of, toArray } from 'rxjs'
+import { interval, lastValueFrom, map, of, tap, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, embedded, readRecords, rejectionOf, tempDataDir, thrownBy } from './support.js'
+import { cleanup, embedded, eventually, readRecords, rejectionOf, tempDataDir, thrownBy } from './support.js'
 
 afterEach(cleanup)
 
@@ -105,8 +105,12 @@ describe('rv.close()', () => {
     }
     // A pipeline still producing when the close comes.
     const pipeline = lastValueFrom(interval(1).pipe(map((i) => ({ value: `p${i}` })), produce(producers[0], 'a'), toArray())).catch((error: unknown) => error)
-    const consuming = lastValueFrom(rv.consumer().subscribe(['a', 'b'], { from: 'earliest' }).pipe(toArray()))
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    let received = 0
+    const consuming = lastValueFrom(
+      rv.consumer().subscribe(['a', 'b'], { from: 'earliest' }).pipe(tap(() => received++), toArray()),
+    )
+    // Close while all three are under way: sends pending, the pipeline producing, records flowing.
+    await eventually('the consumer to receive records', () => received > 0)
     await rv.close()
 
     const settled = await Promise.allSettled(sends)
