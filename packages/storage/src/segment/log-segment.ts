@@ -307,18 +307,7 @@ export class LogSegment {
   async flush(): Promise<void> {
     this.ensureOpen()
     this.indexer.writeEntries()
-    const fd = this.fd
-    this.syncsInFlight++
-    try {
-      await Promise.all([
-        new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve()))),
-        this.timeIndex.flush(),
-        this.offsetIndex.flush(),
-      ])
-    } finally {
-      this.syncsInFlight--
-      if (this.syncsInFlight === 0 && this.closeWhenSynced) closeSync(fd)
-    }
+    await Promise.all([this.flushData(), this.timeIndex.flush(), this.offsetIndex.flush()])
   }
 
   /**
