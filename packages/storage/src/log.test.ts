@@ -178,6 +178,31 @@ describe('Log', () => {
     await log.close()
   })
 
+  it('truncates past a compaction gap to the offset asked, never handing a compacted-away offset out again', async () => {
+    const dir = tempDir()
+    const config = { flush: 'os', segmentMs: -1, retentionMs: -1, cleanupPolicy: 'compact' } as const
+    const log = await Log.open(dir, config)
+    const keyed = (key: string, value: string) => encodeRecordBatch([{ key: Buffer.from(key), value: Buffer.from(value), timestamp: 0 }])
+    for (const [key, value] of [['a', '1'], ['b', '1'], ['b', '2']]) await log.append(keyed(key, value))
+    await log.roll()
+    await log.append(keyed('b', '3')) // offset 3: supersedes b at 1 and 2, so compaction empties [1, 3)
+    await log.append(keyed('c', '1'))
+    await log.roll()
+    await log.append(keyed('d', '1'))
+    await log.compact()
+    expect(log.segmentsForMaintenance()[0]!.nextOffset).toBe(1n)
+    await log.truncateTo(3n) // at a segment boundary: offsets 1 and 2 were assigned, only compacted away
+    expect(log.logEndOffset).toBe(3n)
+    await log.truncateTo(2n) // inside the gap
+    expect(log.logEndOffset).toBe(2n)
+    expect((await log.append(keyed('x', '1'))).baseOffset).toBe(2n)
+    await log.close()
+    const reopened = await Log.open(dir, config)
+    expect(reopened.logEndOffset).toBe(3n)
+    expect((await reopened.read(1n, { maxBytes: 1000 })).bytes.length).toBeGreaterThan(0)
+    await reopened.close()
+  })
+
   it('finds the first offset at or after a timestamp', async () => {
     const log = await Log.open(tempDir(), { segmentBytes: 200, indexIntervalBytes: 1, flush: 'os' })
     for (let i = 0; i < 10; i++) await log.append(batchOf([`v${i}`], 1_000 + i * 10))

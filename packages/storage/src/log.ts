@@ -15,6 +15,7 @@ import { compactLog, type CompactionResult } from './compaction.js'
 import { CorruptRecordBatchError, LogClosedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js'
 import { decodeLogConfig, type LogConfig, type LogConfigInput } from './log-config.js'
 import {
+  baseOffsetAt,
   batchSizeAt,
   lastOffsetDeltaAt,
   maxTimestampAt,
@@ -225,7 +226,7 @@ export class Log {
 
   /**
    * Removes every batch whose last offset is at or after `offset`, so the log end offset becomes
-   * at most `offset` (less when a batch straddles it: batches are atomic). For replicas whose
+   * `offset`, or the base of a batch straddling it (batches are atomic). For replicas whose
    * leader never had those records.
    */
   async truncateTo(offset: bigint): Promise<void> {
@@ -238,7 +239,11 @@ export class Log {
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
       this.segments.pop()!.delete()
     }
+    // The log ends at `offset` unless a batch straddles it, even where compaction left nothing just
+    // below it: offsets in a compaction gap were handed out once and must not be again.
+    const end = this.endAfterTruncation(offset)
     this.active.truncateTo(offset)
+    if (end !== undefined && this.active.nextOffset < end) this.rollNow(end)
     this.sync.noteWrite()
     await this.sync.policyBarrier()
   }
@@ -331,11 +336,28 @@ export class Log {
     if (full || old || offsetOverflow) this.rollNow()
   }
 
-  private rollNow(): void {
+  private rollNow(baseOffset = this.active.nextOffset): void {
     const previous = this.active
-    this.segments.push(LogSegment.create(this.dir, previous.nextOffset, this.config.indexIntervalBytes))
+    this.segments.push(LogSegment.create(this.dir, baseOffset, this.config.indexIntervalBytes))
     // A closed segment is never recovered on open, so it must reach the disk.
     this.sync.flushClosedSegment(previous)
+  }
+
+  /**
+   * Where truncateTo(offset) leaves the log end: `offset`, or the base of the active segment's
+   * batch straddling it. Undefined when that batch is corrupt: the log then ends where the valid
+   * batches before it do.
+   */
+  private endAfterTruncation(offset: bigint): bigint | undefined {
+    if (offset >= this.active.nextOffset) return offset
+    try {
+      const found = this.active.read(offset, 0)
+      const base = found === undefined ? offset : baseOffsetAt(found.bytes, 0)
+      return base < offset ? base : offset
+    } catch (error) {
+      if (error instanceof CorruptRecordBatchError) return undefined
+      throw error
+    }
   }
 
   private segmentIndexFor(offset: bigint): number {
