@@ -81,14 +81,16 @@ export class Rivulet {
     return consumer
   }
 
-  /** Flushes producers, stops consumers, closes every log. A second close is harmless. */
+  /**
+   * Stops consumers, then flushes producers, then closes every log. Consumers go first: records
+   * a group consumer's pipeline is finishing may still be sent through these producers before
+   * they are committed. A second close is harmless.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.admin.close()
-      const results = await Promise.allSettled([
-        ...[...this.producers].map((producer) => producer.close()),
-        ...[...this.consumers].map((consumer) => consumer.close()),
-      ])
+      const results = await Promise.allSettled([...this.consumers].map((consumer) => consumer.close()))
+      results.push(...(await Promise.allSettled([...this.producers].map((producer) => producer.close()))))
       await this.system.shutdown()
       this.lock.release()
       const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')

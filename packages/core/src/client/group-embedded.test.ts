@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { concatMap, firstValueFrom, of, take, toArray } from 'rxjs'
+import { concatMap, firstValueFrom, from, map, of, take, timer, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Rivulet } from '../rivulet.js'
 import { Consumer } from './consumer.js'
@@ -36,6 +36,43 @@ describe('consumer groups through Rivulet.embedded', () => {
       await again.producer().send('orders', { value: 'o4', partition: 0 })
       const next = again.consumer({ groupId: 'billing', autoOffsetReset: 'earliest', fetchMaxWaitMs: 20 })
       expect((await firstValueFrom(next.subscribe('orders'))).value?.toString()).toBe('o4')
+    } finally {
+      await again.close()
+    }
+  })
+
+  it('close lets a consume-then-produce pipeline finish through its producer before closing it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-groups-'))
+    dirs.push(dataDir)
+    const rv = await Rivulet.embedded({ dataDir, defaultTopicConfig: { flush: 'os' as const }, offsetsTopicPartitions: 1 })
+    await rv.admin.createTopic('in', { partitions: 1 })
+    await rv.admin.createTopic('out', { partitions: 1 })
+    const producer = rv.producer({ lingerMs: 0 })
+    await producer.send('in', { value: 'a' })
+    const consumer = rv.consumer({ groupId: 'copier', autoOffsetReset: 'earliest', fetchMaxWaitMs: 20 })
+    let failure: unknown
+    let started!: () => void
+    const inHand = new Promise<void>((resolve) => (started = resolve))
+    consumer
+      .subscribe('in')
+      .pipe(
+        concatMap((record) => {
+          started()
+          // Still being processed when close() is called: it must be let through the producer.
+          return timer(50).pipe(concatMap(() => from(producer.send('out', { value: record.value }))), map(() => record))
+        }),
+        commitOffsets(),
+      )
+      .subscribe({ error: (error: unknown) => (failure = error) })
+    await inHand
+    await rv.close()
+    expect(failure).toBeUndefined()
+
+    const again = await Rivulet.embedded({ dataDir, defaultTopicConfig: { flush: 'os' as const }, offsetsTopicPartitions: 1 })
+    try {
+      expect((await again.admin.describeGroup('copier')).offsets.map((o) => o.committed)).toEqual([1n])
+      const copied = again.consumer({ fetchMaxWaitMs: 20 }).subscribe('out', { from: 'earliest' })
+      expect((await firstValueFrom(copied)).value?.toString()).toBe('a')
     } finally {
       await again.close()
     }

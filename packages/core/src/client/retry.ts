@@ -11,7 +11,10 @@ export interface RetryPolicy {
   readonly retryBackoffMaxMs: number
 }
 
-const RETRIABLE_TAGS = new Set(['AskTimeoutError', 'ActorStoppedError', 'ActorNotFoundError'])
+// ActorFailedError is left by unwrapActorFailure only when what the actor threw was no answer of
+// ours (an I/O error, say): the actor is restarted from its durable state, so a retry is sound,
+// and an idempotent producer's retry of a batch the partition did keep is answered as a duplicate.
+const RETRIABLE_TAGS = new Set(['AskTimeoutError', 'ActorStoppedError', 'ActorNotFoundError', 'ActorFailedError'])
 
 const tagOf = (error: unknown): unknown =>
   typeof error === 'object' && error !== null ? (error as { readonly _tag?: unknown })._tag : undefined
@@ -27,9 +30,10 @@ export const unwrapActorFailure = (error: unknown): unknown => {
 }
 
 /**
- * Timeouts and vanished actors (a leader moving, a partition restarting) are transient; so is
- * any error that says `retriable: true` of itself. Everything else (out-of-order sequence,
- * fenced producer, a batch too large, an unknown topic) would fail the same way again.
+ * Timeouts, vanished actors (a leader moving) and actors that crashed on the request (restarted
+ * by their supervisor) are transient; so is any error that says `retriable: true` of itself.
+ * Everything else (out-of-order sequence, fenced producer, a batch too large, an unknown topic)
+ * would fail the same way again.
  */
 export const isRetriable = (error: unknown): boolean => {
   const tag = tagOf(error)
