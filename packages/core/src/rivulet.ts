@@ -91,8 +91,11 @@ export class Rivulet {
       this.admin.close()
       const results = await Promise.allSettled([...this.consumers].map((consumer) => consumer.close()))
       results.push(...(await Promise.allSettled([...this.producers].map((producer) => producer.close()))))
-      await this.system.shutdown()
-      this.lock.release()
+      try {
+        await this.system.shutdown()
+      } finally {
+        this.lock.release()
+      }
       const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
       if (failure !== undefined) throw failure.reason
     })()
