@@ -1,6 +1,10 @@
 /** The `rivulet` command line: one subcommand per file in commands/. */
 import { Command, CommanderError } from 'commander'
+import { consumeCommand } from './commands/consume.js'
 import { dumpLog } from './commands/dump-log.js'
+import { groupCommand } from './commands/group.js'
+import { produceCommand } from './commands/produce.js'
+import { topicCommand } from './commands/topic.js'
 import type { Output } from './output.js'
 
 export const VERSION = '0.1.0'
@@ -23,6 +27,21 @@ export const runCli = async (argv: readonly string[], output: Output): Promise<n
     .action((dir: string, options: { records: boolean; json: boolean }) => {
       exitCode = dumpLog(dir, options, output)
     })
+
+  const done = (code: number) => {
+    exitCode = code
+  }
+  for (const command of [topicCommand(output, done), produceCommand(output, done), consumeCommand(output, done), groupCommand(output, done)]) {
+    program.addCommand(command)
+  }
+  // addCommand does not pass exitOverride and the output on; without them a usage error would exit the process.
+  const inherit = (parent: Command): void => {
+    for (const child of parent.commands) {
+      child.copyInheritedSettings(parent)
+      inherit(child)
+    }
+  }
+  inherit(program)
 
   try {
     await program.parseAsync([...argv], { from: 'user' })

@@ -1,0 +1,69 @@
+/**
+ * What the commands that work on an embedded data directory share: the --data-dir and --json
+ * options, opening and always closing the Rivulet (its lock is released even when the work
+ * fails), one-line error reports, JSON lines with bigints as strings, and argument parsers.
+ */
+import { Rivulet } from '@rivulet/core'
+import { type Command, InvalidArgumentError } from 'commander'
+import type { Output } from '../output.js'
+
+export interface CommonOptions {
+  readonly dataDir: string
+  readonly json: boolean
+}
+
+/** Sets the process exit code once an action is done. */
+export type Done = (code: number) => void
+
+export const withCommonOptions = (command: Command): Command =>
+  command.option('--data-dir <dir>', 'the embedded data directory', './data').option('--json', 'one JSON object per line, for scripts', false)
+
+const describeError = (error: unknown): string => {
+  if (error instanceof Error) return error.message.split('\n')[0]!
+  return String(error)
+}
+
+/**
+ * Opens the data directory, runs `work`, closes it. Any failure (including a locked directory
+ * or a failed close) is one line on stderr and exit code 1.
+ */
+export const withRivulet = async (options: CommonOptions, output: Output, work: (rv: Rivulet) => Promise<number | void>): Promise<number> => {
+  let rv: Rivulet
+  try {
+    rv = await Rivulet.embedded({ dataDir: options.dataDir })
+  } catch (error) {
+    output.err(`error: ${describeError(error)}`)
+    return 1
+  }
+  let code = 0
+  try {
+    code = (await work(rv)) ?? 0
+  } catch (error) {
+    output.err(`error: ${describeError(error)}`)
+    code = 1
+  }
+  try {
+    await rv.close()
+  } catch (error) {
+    output.err(`error: while closing ${options.dataDir}: ${describeError(error)}`)
+    code = 1
+  }
+  return code
+}
+
+/** JSON with bigints (offsets) as strings. */
+export const jsonLine = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+
+export const parsePositiveInt = (what: string) => (text: string): number => {
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer, got "${text}"`)
+  return n
+}
+
+/** 'earliest', 'latest' or a non-negative offset. */
+export const parseOffsetSpec = (text: string): 'earliest' | 'latest' | bigint => {
+  if (text === 'earliest' || text === 'latest') return text
+  if (/^\d+$/.test(text)) return BigInt(text)
+  throw new InvalidArgumentError(`expected earliest, latest or an offset (a non-negative integer), got "${text}"`)
+}
+

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { useDataDir } from '../test-support/cli.js'
+
+const fresh = useDataDir()
+
+/** Two partitions, records 0..4 spread by key, and group "billing" having consumed and committed 3 of them. */
+const groupThatConsumed = async () => {
+  const cli = fresh()
+  const { rivulet } = cli
+  expect((await rivulet(['topic', 'create', 'orders', '--partitions', '2'])).code).toBe(0)
+  expect((await rivulet(['produce', 'orders', '--key-separator', '=', '--json'], { stdin: 'a=1\nb=2\nc=3\nd=4\ne=5\n' })).code).toBe(0)
+  const consumed = await rivulet(['consume', 'orders', '--group', 'billing', '--from', 'earliest', '--max-messages', '5', '--json'])
+  expect(consumed.json.map(({ value }) => value).sort()).toEqual(['1', '2', '3', '4', '5'])
+  return cli
+}
+
+const ends = async (rivulet: ReturnType<ReturnType<typeof useDataDir>>['rivulet']) => {
+  const described = await rivulet(['topic', 'describe', 'orders', '--json'])
+  return (described.json[0]!.partitions as { logEndOffset: string }[]).map((p) => p.logEndOffset)
+}
+
+describe('rivulet group', () => {
+  it('lists and describes a group after a --group consume committed what it printed', async () => {
+    const { rivulet } = await groupThatConsumed()
+    expect((await rivulet(['group', 'list', '--json'])).json).toEqual([{ groupId: 'billing', state: 'Empty' }])
+    expect((await rivulet(['group', 'list'])).out).toEqual(['billing  Empty'])
+
+    const logEnds = await ends(rivulet)
+    const described = await rivulet(['group', 'describe', 'billing', '--json'])
+    expect(described.json).toHaveLength(1)
+    expect(described.json[0]).toMatchObject({ groupId: 'billing', state: 'Empty', members: [] })
+    expect(described.json[0]!.offsets).toEqual(logEnds.map((end, partition) => ({ topic: 'orders', partition, committed: end, logEnd: end, lag: '0' })))
+    const human = await rivulet(['group', 'describe', 'billing'])
+    expect(human.out[0]).toMatch(/^group billing {2}state Empty .* members 0$/)
+    expect(human.out.slice(1)).toEqual(logEnds.map((end, n) => `  orders-${n}  committed ${end}  logEnd ${end}  lag 0`))
+
+    // Resuming from the committed offsets: only what is produced later is read.
+    await rivulet(['produce', 'orders', '--key', 'a', '--value', '6'])
+    const resumed = await rivulet(['consume', 'orders', '--group', 'billing', '--from', 'earliest', '--max-messages', '1', '--json'])
+    expect(resumed.json.map(({ value }) => value)).toEqual(['6'])
+  })
+
+  it('resets offsets to earliest, an offset, and latest, and the group reads again from there', async () => {
+    const { rivulet } = await groupThatConsumed()
+    const logEnds = await ends(rivulet)
+    expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to', 'earliest', '--json'])).json).toEqual([
+      { groupId: 'billing', topic: 'orders', partition: 0, offset: '0' },
+      { groupId: 'billing', topic: 'orders', partition: 1, offset: '0' },
+    ])
+    const lags = await rivulet(['group', 'describe', 'billing', '--json'])
+    expect((lags.json[0]!.offsets as { lag: string }[]).map((p) => p.lag)).toEqual(logEnds)
+    const again = await rivulet(['consume', 'orders', '--group', 'billing', '--max-messages', '5', '--json'])
+    expect(again.json.map(({ value }) => value).sort()).toEqual(['1', '2', '3', '4', '5'])
+
+    // An offset past the end is kept within the log, as Kafka does.
+    expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to', '1000'])).out).toEqual(logEnds.map((end, n) => `orders-${n}  committed ${end}`))
+    expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to', 'latest'])).code).toBe(0)
+  })
+
+  it('deletes a group, and names an unknown group or topic', async () => {
+    const { rivulet } = await groupThatConsumed()
+    expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'nope', '--to', 'earliest'])).err).toEqual(['error: unknown topic "nope"'])
+    expect((await rivulet(['group', 'delete', 'billing'])).out).toEqual(['deleted group "billing"'])
+    expect((await rivulet(['group', 'list'])).out).toEqual([])
+    const gone = await rivulet(['group', 'delete', 'billing'])
+    expect([gone.code, gone.err]).toEqual([1, ['error: unknown consumer group "billing"']])
+    const badTo = await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to', 'soon'])
+    expect(badTo.code).toBe(1)
+    expect(badTo.err.join('\n')).toMatch(/--to/)
+  })
+})

@@ -1,0 +1,87 @@
+import { Rivulet } from '@rivulet/core'
+import { describe, expect, it } from 'vitest'
+import { useDataDir } from '../test-support/cli.js'
+import { parseConfigEntry } from './topic.js'
+
+const fresh = useDataDir()
+
+describe('rivulet topic', () => {
+  it('creates, lists, describes and deletes topics', async () => {
+    const { rivulet } = fresh()
+    expect((await rivulet(['topic', 'create', 'orders', '--partitions', '3', '--config', 'retentionMs=3600000', '--config', 'cleanupPolicy=compact'])).out).toEqual([
+      'created topic "orders" with 3 partitions',
+    ])
+    expect((await rivulet(['topic', 'create', 'audit', '--partitions', '1', '--json'])).json).toEqual([{ name: 'audit', partitions: 1, config: {} }])
+    expect((await rivulet(['topic', 'list'])).out).toEqual(['audit', 'orders'])
+    expect((await rivulet(['topic', 'list', '--json'])).json).toEqual([{ name: 'audit' }, { name: 'orders' }])
+
+    const described = await rivulet(['topic', 'describe', 'orders', '--json'])
+    expect(described.json).toHaveLength(1)
+    expect(described.json[0]).toMatchObject({ name: 'orders', overrides: { retentionMs: 3600000, cleanupPolicy: 'compact' }, config: { retentionMs: 3600000 } })
+    expect(described.json[0]!.partitions).toEqual(
+      [0, 1, 2].map((partition) => ({ partition, logStartOffset: '0', logEndOffset: '0', highWatermark: '0', sizeBytes: 0, segmentCount: 1 })),
+    )
+    const human = await rivulet(['topic', 'describe', 'orders'])
+    expect(human.out[0]).toBe('topic orders  partitions 3  overrides retentionMs=3600000 cleanupPolicy="compact"')
+    expect(human.out.slice(1)).toEqual([0, 1, 2].map((n) => `  partition ${n}  logStart 0  logEnd 0  size 0 B  segments 1`))
+
+    expect((await rivulet(['topic', 'delete', 'orders'])).out).toEqual(['deleted topic "orders"'])
+    expect((await rivulet(['topic', 'list'])).out).toEqual(['audit'])
+  })
+
+  it('names what is wrong: an unknown config key, a bad value, an unknown topic, an existing one', async () => {
+    const { rivulet } = fresh()
+    const badKey = await rivulet(['topic', 'create', 'orders', '--partitions', '1', '--config', 'retentionHours=3'])
+    expect(badKey.code).toBe(1)
+    expect(badKey.err).toHaveLength(1)
+    expect(badKey.err[0]).toMatch(/^error: invalid log config retentionHours=3: unknown setting/)
+    const badValue = await rivulet(['topic', 'create', 'orders', '--partitions', '1', '--config', 'segmentBytes=-5'])
+    expect(badValue.code).toBe(1)
+    expect(badValue.err[0]).toMatch(/^error: invalid log config segmentBytes=-5/)
+    expect((await rivulet(['topic', 'list'])).out).toEqual([])
+
+    const unknown = await rivulet(['topic', 'describe', 'nope'])
+    expect([unknown.code, unknown.err]).toEqual([1, ['error: unknown topic "nope"']])
+    expect((await rivulet(['topic', 'create', 'orders', '--partitions', '1'])).code).toBe(0)
+    const again = await rivulet(['topic', 'create', 'orders', '--partitions', '2'])
+    expect(again.code).toBe(1)
+    expect(again.err[0]).toMatch(/orders/)
+  })
+
+  it('leaves bad usage to commander: a missing or non-numeric --partitions, a --config without =', async () => {
+    const { rivulet } = fresh()
+    for (const args of [['topic', 'create', 'orders'], ['topic', 'create', 'orders', '--partitions', 'many'], ['topic', 'create', 'orders', '--partitions', '1', '--config', 'flush']]) {
+      const run = await rivulet(args)
+      expect(run.code).toBe(1)
+      expect(run.err.join('\n')).toMatch(/--partitions|--config/)
+    }
+    expect((await rivulet(['topic', 'list'])).out).toEqual([])
+  })
+
+  it('reports a data directory another Rivulet holds, and leaves it usable once released', async () => {
+    const { dataDir, rivulet } = fresh()
+    const holder = await Rivulet.embedded({ dataDir })
+    try {
+      const locked = await rivulet(['topic', 'list'])
+      expect(locked.code).toBe(1)
+      expect(locked.err).toEqual([`error: data directory ${dataDir} is in use by process ${process.pid}`])
+    } finally {
+      await holder.close()
+    }
+    // A failed command releases the lock too.
+    expect((await rivulet(['topic', 'describe', 'nope'])).code).toBe(1)
+    expect((await rivulet(['topic', 'list'])).code).toBe(0)
+  })
+
+  it('parses config values as numbers, booleans and JSON when they look like them', () => {
+    expect(parseConfigEntry('retentionMs=1000')).toEqual(['retentionMs', 1000])
+    expect(parseConfigEntry('flush=os')).toEqual(['flush', 'os'])
+    expect(parseConfigEntry('x=true')).toEqual(['x', true])
+    expect(parseConfigEntry('x=null')).toEqual(['x', null])
+    expect(parseConfigEntry('x={"a":1}')).toEqual(['x', { a: 1 }])
+    expect(parseConfigEntry('x={oops')).toEqual(['x', '{oops'])
+    expect(parseConfigEntry('x=a=b')).toEqual(['x', 'a=b'])
+    expect(parseConfigEntry('x=')).toEqual(['x', ''])
+    expect(() => parseConfigEntry('=3')).toThrow(/key=value/)
+  })
+})

@@ -1,0 +1,50 @@
+/** Runs the CLI in-process against temporary data directories, capturing what it prints. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { afterEach } from 'vitest'
+import type { Output } from '../output.js'
+import { runCli } from '../program.js'
+
+export interface Run {
+  readonly code: number
+  readonly out: string[]
+  readonly err: string[]
+  /** `out` parsed as JSON lines. */
+  readonly json: Record<string, unknown>[]
+}
+
+export interface RunOptions {
+  /** Lines the command reads as its input (stdin). */
+  readonly stdin?: string
+  readonly interrupt?: AbortSignal
+  readonly onOut?: (line: string) => void
+}
+
+/** A fresh data directory, removed after the test; `rivulet(...args)` runs against it. */
+export const useDataDir = () => {
+  const dirs: string[] = []
+  afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+  return () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-cli-'))
+    dirs.push(dataDir)
+    const rivulet = async (args: readonly string[], options: RunOptions = {}): Promise<Run> => {
+      const out: string[] = []
+      const err: string[] = []
+      const output: Output = {
+        out: (line) => {
+          out.push(line)
+          options.onOut?.(line)
+        },
+        err: (line) => err.push(line),
+        input: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
+        ...(options.interrupt === undefined ? {} : { interrupt: options.interrupt }),
+      }
+      const code = await runCli([...args, '--data-dir', dataDir], output)
+      const json = code === 0 && args.includes('--json') ? out.map((line) => JSON.parse(line) as Record<string, unknown>) : []
+      return { code, out, err, json }
+    }
+    return { dataDir, rivulet }
+  }
+}
