@@ -4,8 +4,9 @@
  * write per entry. Losing unwritten entries in a crash is harmless: the segment finds the index
  * short and catches it up from the log.
  */
-import { closeSync, fdatasync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { CorruptIndexError } from './errors.js'
+import { SyncableFd } from './syncable-fd.js'
 
 const INITIAL_CAPACITY_ENTRIES = 64
 
@@ -14,9 +15,7 @@ export class IndexFile {
   entries: Buffer
   entryCount: number
   private entriesOnDisk: number
-  private fd: number | undefined
-  private syncsInFlight = 0
-  private closeWhenSynced = false
+  private fd: SyncableFd | undefined
   private closed = false
 
   private constructor(
@@ -29,7 +28,7 @@ export class IndexFile {
     this.entries = entries
     this.entryCount = entryCount
     this.entriesOnDisk = entryCount
-    this.fd = fd
+    this.fd = fd === undefined ? undefined : new SyncableFd(fd)
   }
 
   /** A new empty index file; an old file of that name is emptied (an index is derived data). */
@@ -95,15 +94,7 @@ export class IndexFile {
   /** Writes pending entries and fdatasyncs the file without blocking the event loop. */
   async flush(): Promise<void> {
     this.writePending()
-    if (this.fd === undefined) return
-    const fd = this.fd
-    this.syncsInFlight++
-    try {
-      await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())))
-    } finally {
-      this.syncsInFlight--
-      if (this.syncsInFlight === 0 && this.closeWhenSynced) this.closeFd()
-    }
+    await this.fd?.sync()
   }
 
   /** Writes pending entries (no fsync: call flush first when that matters) and releases the file. */
@@ -111,16 +102,14 @@ export class IndexFile {
     if (this.closed) return
     this.writePending()
     this.closed = true
-    if (this.syncsInFlight > 0) this.closeWhenSynced = true
-    else this.closeFd()
+    this.fd?.close()
   }
 
   /** Closes without writing and removes the file. */
   delete(): void {
     if (!this.closed) {
       this.closed = true
-      if (this.syncsInFlight > 0) this.closeWhenSynced = true
-      else this.closeFd()
+      this.fd?.close()
     }
     rmSync(this.file, { force: true })
   }
@@ -128,13 +117,8 @@ export class IndexFile {
   private writableFd(): number {
     // A loaded index holds no descriptor until it is written: closed segments rarely are, and so
     // cost no file descriptor.
-    if (this.fd === undefined) this.fd = openSync(this.file, 'r+')
-    return this.fd
-  }
-
-  private closeFd(): void {
-    if (this.fd !== undefined) closeSync(this.fd)
-    this.fd = undefined
+    this.fd ??= new SyncableFd(openSync(this.file, 'r+'))
+    return this.fd.fd
   }
 
   private ensureOpen(): void {

@@ -12,7 +12,7 @@
  * when they are missing or contradict the log. An invalid batch found in a closed segment is not
  * cut but reported (`corruption`), and no read ever returns it: every batch read is CRC-checked.
  */
-import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs'
 import { CorruptIndexError, CorruptRecordBatchError, LogClosedError } from '../errors.js'
 import { OffsetIndex } from '../offset-index.js'
 import { recoverSegment, scanBatches, type InvalidBatch, type ScanResult } from '../recovery.js'
@@ -33,6 +33,7 @@ import {
 } from './batch-walk.js'
 import { NO_TIMESTAMP, SegmentIndexer } from './segment-indexer.js'
 import { segmentFilePath } from './segment-files.js'
+import { SyncableFd } from '../syncable-fd.js'
 
 const INT32_MAX = 0x7fffffff
 
@@ -72,8 +73,7 @@ export class LogSegment {
   private next: bigint
   private firstTimestamp = NO_TIMESTAMP
   private readonly indexer: SegmentIndexer
-  private syncsInFlight = 0
-  private closeWhenSynced = false
+  private readonly fdSync: SyncableFd
   private closed = false
 
   private constructor(
@@ -88,6 +88,7 @@ export class LogSegment {
     this.file = segmentFilePath(dir, baseOffset, '.log')
     this.next = baseOffset
     this.indexer = new SegmentIndexer(offsetIndex, timeIndex, indexIntervalBytes)
+    this.fdSync = new SyncableFd(fd)
   }
 
   /**
@@ -316,14 +317,7 @@ export class LogSegment {
    */
   async flushData(): Promise<void> {
     this.ensureOpen()
-    const fd = this.fd
-    this.syncsInFlight++
-    try {
-      await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())))
-    } finally {
-      this.syncsInFlight--
-      if (this.syncsInFlight === 0 && this.closeWhenSynced) closeSync(fd)
-    }
+    await this.fdSync.sync()
   }
 
   /** Writes buffered index entries and releases the files; no fsync (flush first when that matters). */
@@ -345,8 +339,7 @@ export class LogSegment {
 
   private release(): void {
     this.closed = true
-    if (this.syncsInFlight > 0) this.closeWhenSynced = true
-    else closeSync(this.fd)
+    this.fdSync.close()
   }
 
   private recover(): void {
