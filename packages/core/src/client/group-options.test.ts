@@ -3,15 +3,9 @@ import { rangeAssignor } from '../group/assignors/range.js'
 import { roundRobinAssignor } from '../group/assignors/round-robin.js'
 import { InvalidClientOptionError } from './errors.js'
 import { decodeGroupConsumerOptions } from './group-options.js'
+import { thrownBy } from '../test-support/thrown.js'
 
-const errorOf = (f: () => unknown): InvalidClientOptionError => {
-  try {
-    f()
-  } catch (error) {
-    return error as InvalidClientOptionError
-  }
-  throw new Error('expected an error')
-}
+const errorOf = (f: () => unknown): InvalidClientOptionError => thrownBy(f, InvalidClientOptionError)
 
 describe('group consumer options', () => {
   it("has Kafka's session timeout, auto-commit every 5 s, and the group's assignor unless one is named", () => {

@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidClientOptionError } from './errors.js'
 import { decodeConsumerOptions, decodeProducerOptions } from './options.js'
+import { thrownBy } from '../test-support/thrown.js'
 
-const errorOf = (f: () => unknown): InvalidClientOptionError => {
-  try {
-    f()
-  } catch (error) {
-    return error as InvalidClientOptionError
-  }
-  throw new Error('expected an error')
-}
+const errorOf = (f: () => unknown): InvalidClientOptionError => thrownBy(f, InvalidClientOptionError)
 
 describe('client options', () => {
   it('gives consumers Kafka-like defaults', () => {

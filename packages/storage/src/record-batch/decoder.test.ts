@@ -6,18 +6,11 @@ import { ATTRIBUTES_AT, BATCH_LENGTH_AT, MAGIC_AT, RECORD_COUNT_AT, RECORDS_AT }
 import { decodeRecords, readBatchHeader, RecordCursor } from './decoder.js'
 import { encodeRecordBatch } from './encoder.js'
 import { writeVarint, writeVarlong } from './varint.js'
+import { thrownBy } from '../test-support/thrown.js'
+
+const errorOf = (f: () => unknown): CorruptRecordBatchError => thrownBy(f, CorruptRecordBatchError)
 
 const text = (s: string): Buffer => Buffer.from(s)
-
-const errorOf = (f: () => unknown): CorruptRecordBatchError => {
-  try {
-    f()
-  } catch (error) {
-    expect(error).toBeInstanceOf(CorruptRecordBatchError)
-    return error as CorruptRecordBatchError
-  }
-  throw new Error('expected an error')
-}
 
 /** Varints, varlongs (as ['long', n]) and raw bytes, concatenated. */
 const bytes = (...parts: (number | readonly ['long', number] | Buffer)[]): Buffer => {

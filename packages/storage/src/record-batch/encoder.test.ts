@@ -8,17 +8,11 @@ import { InvalidRecordBatchInputError } from '../errors.js'
 import { encodeRecordBatch, type EncodeRecordBatchOptions } from './encoder.js'
 import type { RecordInput } from './record.js'
 import { checkBatchAt } from './validate.js'
+import { thrownBy } from '../test-support/thrown.js'
+
+const errorOf = thrownBy
 
 const text = (s: string): Buffer => Buffer.from(s)
-
-const errorOf = (f: () => unknown): unknown => {
-  try {
-    f()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected an error')
-}
 
 describe('encodeRecordBatch', () => {
   it('round-trips any records, compression, producer fields and timestamp type', () => {

@@ -6,6 +6,9 @@ import { crc32cOfRange } from './crc32c.js'
 import { encodeRecordBatch } from './encoder.js'
 import type { RecordInput } from './record.js'
 import { checkBatchAt, validateBatchesIn } from './validate.js'
+import { thrownBy } from '../test-support/thrown.js'
+
+const errorOf = thrownBy
 
 const records = (count: number, timestamp = 1_000): RecordInput[] =>
   Array.from({ length: count }, (_, i) => ({
@@ -20,15 +23,6 @@ const batches = [encodeRecordBatch(records(3)), encodeRecordBatch(records(20, 5_
 const withFixedCrc = (buf: Buffer): Buffer => {
   buf.writeUInt32BE(crc32cOfRange(buf, ATTRIBUTES_AT, buf.length), CRC_AT)
   return buf
-}
-
-const errorOf = (f: () => unknown): unknown => {
-  try {
-    f()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected an error')
 }
 
 describe('checkBatchAt', () => {
