@@ -16,6 +16,7 @@ export type { BrokerMessage, ProducerIdentity, TopicConfig, TopicDescription, To
 export type { Acks, FetchResult, OffsetSpec, PartitionDescription, PartitionMessage, ProduceResult } from './partition/partition-protocol.js'
 export { brokerPath, startBroker } from './broker/broker-actor.js'
 export type { BrokerOptions } from './broker/broker-actor.js'
+export { type BrokerLogger, consoleBrokerLogger } from './broker/broker-logger.js'
 export { decodeBrokerConfig } from './broker/broker-config.js'
 export type { BrokerConfig, BrokerConfigInput } from './broker/broker-config.js'
 export { CorruptClusterFileError, InvalidBrokerConfigError, TopicNameCollisionError } from './broker/broker-errors.js'

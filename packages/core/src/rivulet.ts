@@ -6,6 +6,7 @@
 import { ActorSystem } from './actor/actor-system.js'
 import { startBroker } from './broker/broker-actor.js'
 import { decodeBrokerConfig, type BrokerConfigInput } from './broker/broker-config.js'
+import type { BrokerLogger } from './broker/broker-logger.js'
 import { Admin } from './client/admin.js'
 import type { ClusterConnection } from './client/cluster-connection.js'
 import { Consumer } from './client/consumer.js'
@@ -20,6 +21,8 @@ import { ClosedError } from './errors.js'
 export interface EmbeddedOptions extends BrokerConfigInput {
   /** How long an ask inside the process may take before it fails; default 30 s. */
   readonly askTimeoutMs?: number
+  /** Where the broker reports damage, low limits and storage trouble; default stderr. */
+  readonly logger?: BrokerLogger
 }
 
 export class Rivulet {
@@ -41,11 +44,11 @@ export class Rivulet {
    * for a bad setting, a corrupt broker file, or a data directory another process is using.
    */
   static async embedded(options: EmbeddedOptions): Promise<Rivulet> {
-    const { askTimeoutMs = 30_000, ...brokerConfig } = options ?? ({} as EmbeddedOptions)
+    const { askTimeoutMs = 30_000, logger, ...brokerConfig } = options ?? ({} as EmbeddedOptions)
     const lock = lockDataDir(decodeBrokerConfig(brokerConfig).dataDir)
     const system = new ActorSystem({ askTimeoutMs })
     try {
-      const broker = startBroker(system, brokerConfig)
+      const broker = startBroker(system, brokerConfig, { logger })
       const connection = localConnection(system, broker)
       const rivulet = new Rivulet(connection, system, lock)
       // The first answer from the broker means every partition it restored is spawned.

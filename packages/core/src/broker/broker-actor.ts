@@ -29,6 +29,7 @@ import { partitionActor, type PartitionActorOptions, partitionLogDir, partitionP
 import type { PartitionMessage } from '../partition/partition-protocol.js'
 import { topicNamesCollide, validateTopicName } from '../topic-name.js'
 import { type BrokerConfig, type BrokerConfigInput, decodeBrokerConfig } from './broker-config.js'
+import type { BrokerLogger } from './broker-logger.js'
 import { CorruptClusterFileError, InternalTopicError, TopicNameCollisionError } from './broker-errors.js'
 import type { BrokerMessage, ProducerIdentity, TopicDescription, TopicMetadata } from './broker-protocol.js'
 import { type BrokerCommand, GroupDirectory } from './group-directory.js'
@@ -40,6 +41,8 @@ export interface BrokerOptions {
   readonly nowMs?: () => number
   /** How partitions open their logs; tests wrap it. */
   readonly openLog?: PartitionActorOptions['openLog']
+  /** Where the broker and its partitions report what an operator must know; default stderr. */
+  readonly logger?: BrokerLogger
 }
 
 /** The broker actor's path: `<cluster>.<node>.broker`. */
@@ -316,6 +319,7 @@ class BrokerActor implements Actor<BrokerCommand> {
         retentionCheckIntervalMs: this.config.retentionCheckIntervalMs,
         nowMs: this.options.nowMs,
         openLog: this.options.openLog,
+        logger: this.options.logger,
       }),
       { supervision: Supervision.restart() },
     )

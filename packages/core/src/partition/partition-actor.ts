@@ -29,6 +29,7 @@ import {
 import { absurd, type Actor, type ActorContext, type ActorFactory } from '../actor/actor.js'
 import { type ActorPath, actorPath } from '../actor/actor-path.js'
 import { type ReplyTo, replyToOf } from '../actor/actor-ref.js'
+import type { BrokerLogger } from '../broker/broker-logger.js'
 import { ClosedError, OutOfOrderSequenceError, ProducerFencedError } from '../errors.js'
 import type { FetchResult, PartitionMessage, ProduceResult } from './partition-protocol.js'
 import { FetchWaiters, MAX_TIMER_MS, type ParkedFetch } from './fetch-waiters.js'
@@ -47,6 +48,8 @@ export interface PartitionActorOptions {
   readonly nowMs?: () => number
   /** Opens the log; tests wrap it to watch or break flushes. Default: Log.open. */
   readonly openLog?: (dir: string, config: LogConfigInput, options: LogOptions) => Promise<Log>
+  /** Where the partition reports damage and storage trouble; default stderr. */
+  readonly logger?: BrokerLogger
 }
 
 /** Where a partition's log lives: Kafka's `<topic>-<partition>` directory. */
