@@ -6,6 +6,7 @@
 import { ActorSystem } from './actor/actor-system.js'
 import { startBroker } from './broker/broker-actor.js'
 import { decodeBrokerConfig, type BrokerConfigInput } from './broker/broker-config.js'
+import { InvalidBrokerConfigError } from './broker/broker-errors.js'
 import type { BrokerLogger } from './broker/broker-logger.js'
 import { Admin } from './client/admin.js'
 import type { ClusterConnection } from './client/cluster-connection.js'
@@ -23,6 +24,22 @@ export interface EmbeddedOptions extends BrokerConfigInput {
   readonly askTimeoutMs?: number
   /** Where the broker reports damage, low limits and storage trouble; default stderr. */
   readonly logger?: BrokerLogger
+}
+
+const EMBEDDED_KEYS = ['askTimeoutMs', 'logger']
+
+/** The two options Rivulet.embedded keeps for itself; the rest is the broker's config. */
+const checkEmbeddedOptions = (askTimeoutMs: unknown, logger: unknown): void => {
+  // Node's timers take at most 2^31-1 ms; above it they fire at once.
+  if (typeof askTimeoutMs !== 'number' || !Number.isInteger(askTimeoutMs) || askTimeoutMs <= 0 || askTimeoutMs > 2 ** 31 - 1) {
+    throw new InvalidBrokerConfigError({ key: 'askTimeoutMs', value: askTimeoutMs, reason: 'expected a positive integer of milliseconds, at most 2147483647' })
+  }
+  if (logger !== undefined) {
+    const methods = logger as Partial<BrokerLogger> | null
+    if (typeof logger !== 'object' || methods === null || typeof methods.warn !== 'function' || typeof methods.error !== 'function') {
+      throw new InvalidBrokerConfigError({ key: 'logger', value: logger, reason: 'expected an object with warn(message, fields) and error(message, fields) methods' })
+    }
+  }
 }
 
 export class Rivulet {
@@ -45,7 +62,8 @@ export class Rivulet {
    */
   static async embedded(options: EmbeddedOptions): Promise<Rivulet> {
     const { askTimeoutMs = 30_000, logger, ...brokerConfig } = options ?? ({} as EmbeddedOptions)
-    const lock = lockDataDir(decodeBrokerConfig(brokerConfig).dataDir)
+    checkEmbeddedOptions(askTimeoutMs, logger)
+    const lock = lockDataDir(decodeBrokerConfig(brokerConfig, EMBEDDED_KEYS).dataDir)
     const system = new ActorSystem({ askTimeoutMs })
     try {
       const broker = startBroker(system, brokerConfig, { logger })

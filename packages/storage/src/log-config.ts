@@ -4,6 +4,7 @@
  */
 import { Schema } from 'effect'
 import { InvalidLogConfigError } from './errors.js'
+import { isKnownKey, unknownKeyReason } from './unknown-key.js'
 
 export const KiB = 1024
 export const MiB = 1024 * KiB
@@ -74,6 +75,9 @@ const fieldSchemas: { readonly [K in keyof LogConfig]: Schema.Codec<LogConfig[K]
   deleteRetentionMs: NonNegativeInt,
 } as never
 
+/** The keys an object-valued setting may hold; anything else in it is refused by name. */
+const nestedKeys: { readonly [K in keyof LogConfig]?: readonly string[] } = { flush: ['everyMs'] }
+
 /**
  * Decodes a partial config over the defaults. Unknown keys and bad values are refused with an
  * InvalidLogConfigError naming the key and the value given.
@@ -85,10 +89,17 @@ export const decodeLogConfig = (input: LogConfigInput = {}, base: LogConfig = de
   const decoded: Record<string, unknown> = { ...base }
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined) continue
-    const schema = (fieldSchemas as Record<string, Schema.Codec<unknown, unknown>>)[key]
-    if (schema === undefined) {
-      const known = Object.keys(fieldSchemas).join(', ')
-      throw new InvalidLogConfigError({ key, value, reason: `unknown setting (known: ${known})` })
+    if (!isKnownKey(fieldSchemas, key)) {
+      throw new InvalidLogConfigError({ key, value, reason: unknownKeyReason('setting', key, Object.keys(fieldSchemas)) })
+    }
+    const schema = (fieldSchemas as Record<string, Schema.Codec<unknown, unknown>>)[key]!
+    const nested = nestedKeys[key as keyof LogConfig]
+    if (nested !== undefined && typeof value === 'object' && value !== null) {
+      for (const [inner, innerValue] of Object.entries(value)) {
+        if (!nested.includes(inner)) {
+          throw new InvalidLogConfigError({ key: `${key}.${inner}`, value: innerValue, reason: unknownKeyReason(`key in ${key}`, inner, nested) })
+        }
+      }
     }
     try {
       decoded[key] = Schema.decodeUnknownSync(schema)(value)

@@ -136,7 +136,7 @@ class BrokerActor implements Actor<BrokerCommand> {
   receive(message: BrokerCommand): Promise<void> {
     switch (message._tag) {
       case 'CreateTopic':
-        return answer(message.replyTo, () => this.createTopic(message.name, message.partitions, message.config))
+        return answer(message.replyTo, () => this.createTopic(message.name, message.partitions ?? this.config.defaultPartitions, message.config))
       case 'DeleteTopic':
         return answer(message.replyTo, () => this.deleteTopic(message.name))
       case 'ListTopics':

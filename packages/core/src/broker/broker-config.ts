@@ -4,6 +4,7 @@
  * naming it; a bad topic default names its key under `defaultTopicConfig.`.
  */
 import { decodeLogConfig, defaultLogConfig, InvalidLogConfigError, type LogConfig, type LogConfigInput } from '@rivulet/storage'
+import { isKnownKey, unknownKeyReason } from '@rivulet/storage/internal'
 import { Schema } from 'effect'
 import { InvalidBrokerConfigError } from './broker-errors.js'
 
@@ -92,8 +93,12 @@ const defaults: Omit<BrokerConfig, 'dataDir'> = {
   groupMaxSessionTimeoutMs: 1_800_000,
 }
 
-/** Decodes a broker config over the defaults; `dataDir` is the one required setting. */
-export const decodeBrokerConfig = (input: unknown): BrokerConfig => {
+/**
+ * Decodes a broker config over the defaults; `dataDir` is the one required setting. `extraKnown`
+ * names settings the caller took out before (Rivulet.embedded's own), so an unknown key's
+ * suggestion and list include them.
+ */
+export const decodeBrokerConfig = (input: unknown, extraKnown: readonly string[] = []): BrokerConfig => {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidBrokerConfigError({ key: '(config)', value: input, reason: 'expected an object' })
   }
@@ -108,11 +113,11 @@ export const decodeBrokerConfig = (input: unknown): BrokerConfig => {
       decoded[key] = decodeTopicDefaults(value)
       continue
     }
-    const schema = (fieldSchemas as Record<string, Schema.Codec<unknown, unknown>>)[key]
-    if (schema === undefined) {
-      const known = [...Object.keys(fieldSchemas), 'defaultTopicConfig'].join(', ')
-      throw new InvalidBrokerConfigError({ key, value, reason: `unknown setting (known: ${known})` })
+    if (!isKnownKey(fieldSchemas, key)) {
+      const known = [...Object.keys(fieldSchemas), 'defaultTopicConfig', ...extraKnown]
+      throw new InvalidBrokerConfigError({ key, value, reason: unknownKeyReason('setting', key, known) })
     }
+    const schema = (fieldSchemas as Record<string, Schema.Codec<unknown, unknown>>)[key]!
     try {
       decoded[key] = Schema.decodeUnknownSync(schema)(value)
     } catch (cause) {

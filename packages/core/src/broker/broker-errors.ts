@@ -34,14 +34,15 @@ export class TopicNameCollisionError extends Data.TaggedError('TopicNameCollisio
 
 /**
  * A change to a topic the broker keeps for itself (its name starts with `__`, e.g.
- * `__consumer_offsets`): users may read and describe it, not create, delete, grow or reconfigure it.
+ * `__consumer_offsets`): users may read and describe it, not create, delete, grow, reconfigure or
+ * produce to it (its coordinator writes it).
  */
 export class InternalTopicError extends Data.TaggedError('InternalTopicError')<{
   readonly topic: string
-  readonly operation: 'create' | 'delete' | 'create partitions' | 'alter config'
+  readonly operation: 'create' | 'delete' | 'create partitions' | 'alter config' | 'produce'
 }> {
   override get message(): string {
-    const what = { create: 'create', delete: 'delete', 'create partitions': 'add partitions to', 'alter config': 'alter the config of' }
+    const what = { create: 'create', delete: 'delete', 'create partitions': 'add partitions to', 'alter config': 'alter the config of', produce: 'produce to' }
     return `cannot ${what[this.operation]} topic "${this.topic}": names starting with "__" are reserved for the broker's internal topics`
   }
 }

@@ -46,7 +46,8 @@ export type BrokerMessage =
   | {
       readonly _tag: 'CreateTopic'
       readonly name: string
-      readonly partitions: number
+      /** Undefined: the broker's defaultPartitions (Kafka's CreateTopics with num_partitions -1). */
+      readonly partitions: number | undefined
       readonly config: TopicConfig
       readonly replyTo: ReplyTo<TopicMetadata>
     }

@@ -9,11 +9,13 @@ import type { ActorRef, ReplyTo } from '../actor/actor-ref.js'
 import type { BrokerMessage, TopicConfig, TopicDescription, TopicMetadata } from '../broker/broker-protocol.js'
 import type { ClusterConnection } from './cluster-connection.js'
 import { ClosedError } from '../errors.js'
+import { unknownKeyReason } from '@rivulet/storage/internal'
+import { createTopicArguments, topicArgument, topicConfigArgument } from './admin-arguments.js'
 import { InvalidClientOptionError } from './errors.js'
 import { type ConsumerGroupDescription, GroupAdmin, type GroupListing, type ResetOffsetsSpec } from './group-admin.js'
 import type { OffsetToCommit } from '../group/group-messages.js'
 import { unwrapActorFailure } from './retry.js'
-import { type TopicLike, topicName } from './topic.js'
+import type { TopicLike } from './topic.js'
 
 export interface AdminOptions {
   /** Default 30000. */
@@ -21,7 +23,10 @@ export interface AdminOptions {
 }
 
 export interface CreateTopicOptions {
-  readonly partitions: number
+  /** Default: the broker's defaultPartitions (1 unless configured), as in Kafka. */
+  readonly partitions?: number
+  /** 1, or -1 for the broker's default (1): a single node holds one replica of each partition. */
+  readonly replicationFactor?: number
   /** Overrides of the broker's default topic config (retentionMs, segmentBytes, ...). */
   readonly config?: TopicConfig
 }
@@ -41,7 +46,8 @@ export class Admin {
     const { requestTimeoutMs = 30_000, ...unknown } = options
     const extra = Object.keys(unknown)[0]
     if (extra !== undefined) {
-      throw new InvalidClientOptionError({ client: 'admin', option: extra, value: (unknown as Record<string, unknown>)[extra], reason: 'unknown option (known: requestTimeoutMs)' })
+      const reason = unknownKeyReason('option', extra, ['requestTimeoutMs'])
+      throw new InvalidClientOptionError({ client: 'admin', option: extra, value: (unknown as Record<string, unknown>)[extra], reason })
     }
     try {
       this.requestTimeoutMs = Schema.decodeUnknownSync(RequestTimeoutMs)(requestTimeoutMs)
@@ -52,14 +58,19 @@ export class Admin {
     this.groups = new GroupAdmin(connection, this.requestTimeoutMs)
   }
 
-  createTopic(topic: TopicLike, options: CreateTopicOptions): Promise<TopicMetadata> {
-    const name = topicName(topic)
-    return this.ask<TopicMetadata>((replyTo) => ({ _tag: 'CreateTopic', name, partitions: options.partitions, config: options.config ?? {}, replyTo }))
+  /**
+   * Creates a topic with `options.partitions` partitions, or without it the broker's
+   * defaultPartitions. A wrong argument type is an InvalidArgumentError naming it.
+   */
+  createTopic(topic: TopicLike, options?: CreateTopicOptions): Promise<TopicMetadata> {
+    return this.checked(
+      () => ({ name: topicArgument('createTopic', topic), ...createTopicArguments(options) }),
+      ({ name, partitions, config }) => this.ask<TopicMetadata>((replyTo) => ({ _tag: 'CreateTopic', name, partitions, config, replyTo })),
+    )
   }
 
   deleteTopic(topic: TopicLike): Promise<void> {
-    const name = topicName(topic)
-    return this.ask<void>((replyTo) => ({ _tag: 'DeleteTopic', name, replyTo }))
+    return this.checked(() => topicArgument('deleteTopic', topic), (name) => this.ask<void>((replyTo) => ({ _tag: 'DeleteTopic', name, replyTo })))
   }
 
   /** Topic names, sorted. */
@@ -69,26 +80,25 @@ export class Admin {
 
   /** The topic's config and each partition's log start and end offsets, size and segments. */
   describeTopic(topic: TopicLike): Promise<TopicDescription> {
-    const name = topicName(topic)
-    return this.ask<TopicDescription>((replyTo) => ({ _tag: 'DescribeTopic', name, replyTo }))
+    return this.checked(() => topicArgument('describeTopic', topic), (name) => this.ask<TopicDescription>((replyTo) => ({ _tag: 'DescribeTopic', name, replyTo })))
   }
 
   /** Raises the partition count to `totalCount`; partitions are never removed. */
   createPartitions(topic: TopicLike, totalCount: number): Promise<TopicMetadata> {
-    const name = topicName(topic)
-    return this.ask<TopicMetadata>((replyTo) => ({ _tag: 'CreatePartitions', name, totalCount, replyTo }))
+    return this.checked(() => topicArgument('createPartitions', topic), (name) => this.ask<TopicMetadata>((replyTo) => ({ _tag: 'CreatePartitions', name, totalCount, replyTo })))
   }
 
   /** Merges `config` into the topic's overrides (null drops one, back to the broker default). */
   alterTopicConfig(topic: TopicLike, config: TopicConfig): Promise<void> {
-    const name = topicName(topic)
-    return this.ask<void>((replyTo) => ({ _tag: 'AlterTopicConfig', name, config, replyTo }))
+    return this.checked(
+      () => ({ name: topicArgument('alterTopicConfig', topic), config: topicConfigArgument('alterTopicConfig', 'config', config) }),
+      (checked) => this.ask<void>((replyTo) => ({ _tag: 'AlterTopicConfig', ...checked, replyTo })),
+    )
   }
 
   /** The topic's partitions and where their leaders are. */
   metadata(topic: TopicLike): Promise<TopicMetadata> {
-    const name = topicName(topic)
-    return this.ask<TopicMetadata>((replyTo) => ({ _tag: 'Metadata', topic: name, autoCreate: false, replyTo }))
+    return this.checked(() => topicArgument('metadata', topic), (name) => this.ask<TopicMetadata>((replyTo) => ({ _tag: 'Metadata', topic: name, autoCreate: false, replyTo })))
   }
 
   /** Consumer groups with members or committed offsets, by group id, with their state. */
@@ -126,6 +136,17 @@ export class Admin {
         throw unwrapActorFailure(error)
       }),
     )
+  }
+
+  /** Runs `work` on what `check` returns; a failed check rejects, as the call would have. */
+  private checked<T, R>(check: () => T, work: (checked: T) => Promise<R>): Promise<R> {
+    let checked: T
+    try {
+      checked = check()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return work(checked)
   }
 
   private whileOpen<R>(work: () => Promise<R>): Promise<R> {

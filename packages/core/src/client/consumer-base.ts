@@ -4,7 +4,7 @@
  * counters, where reading starts, and the dead-letter producer for records that do not decode.
  */
 import type { ClusterConnection } from './cluster-connection.js'
-import { PartitionAssignmentError } from './errors.js'
+import { InvalidArgumentError, PartitionAssignmentError } from './errors.js'
 import { MetadataCache } from './metadata.js'
 import type { ConsumerOptions } from './options.js'
 import type { PartitionFeed, StartPosition } from './partition-feed.js'
@@ -13,6 +13,9 @@ import type { RawRecord } from './record-decoder.js'
 import { partitionKey, type TopicPartition } from './records.js'
 import type { ConsumerCounters, ConsumerStats, ConsumerSubscription, SubscriptionContext } from './subscription.js'
 import { type TopicLike, topicName } from './topic.js'
+
+/** The largest offset an int64 holds; a partition never gets there. */
+const MAX_OFFSET = 2n ** 63n - 1n
 
 /** Where reading starts: the log start, its end (only new records), an offset, or a time. */
 export type StartFrom = 'earliest' | 'latest' | { readonly offset: bigint | number } | { readonly timestamp: number }
@@ -85,7 +88,7 @@ export abstract class ConsumerBase {
     const feed = this.claimed.get(partitionKey(topic, target.partition))
     if (feed === undefined) throw new PartitionAssignmentError({ topic, partition: target.partition, reason: 'not-consumed' })
     const { offset } = target
-    feed.seek(typeof offset === 'object' || typeof offset === 'string' ? this.startOf(offset) : this.startOf({ offset }))
+    feed.seek(typeof offset === 'object' || typeof offset === 'string' ? this.startOf(offset, 'seek', 'offset') : this.startOf({ offset }, 'seek', 'offset'))
   }
 
   get stats(): ConsumerStats {
@@ -105,20 +108,25 @@ export abstract class ConsumerBase {
     return this.deadLetterProducer?.close() ?? Promise.resolve()
   }
 
-  protected startOf(from: StartFrom | undefined): StartPosition {
+  /**
+   * Where `from` says to start. An offset is an int64 at or above 0 (Kafka's -1 and -2 are spelt
+   * 'latest' and 'earliest' here); anything else is an InvalidArgumentError naming `argument` of `call`.
+   */
+  protected startOf(from: StartFrom | undefined, call = 'subscribe', argument = 'options.from'): StartPosition {
     if (from === undefined) return this.options.autoOffsetReset === 'earliest' ? 'earliest' : 'latest'
     if (from === 'earliest' || from === 'latest') return from
     if (typeof from === 'object' && from !== null && 'offset' in from) {
       const { offset } = from
-      if ((typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0) || (typeof offset === 'bigint' && offset >= 0n)) {
+      if ((typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0) || (typeof offset === 'bigint' && offset >= 0n && offset <= MAX_OFFSET)) {
         return BigInt(offset)
       }
-      throw new RangeError(`offset ${String(offset)} is not a non-negative integer`)
+      const allowed = `an offset from 0 to ${MAX_OFFSET} (a bigint, or a safe integer number), or 'earliest' or 'latest'`
+      throw new InvalidArgumentError({ call, argument, value: offset, allowed })
     }
     if (typeof from === 'object' && from !== null && 'timestamp' in from && Number.isFinite(from.timestamp)) {
       return { timestamp: from.timestamp }
     }
-    throw new RangeError(`cannot start from ${JSON.stringify(from)}: use 'earliest', 'latest', { offset } or { timestamp }`)
+    throw new InvalidArgumentError({ call, argument, value: from, allowed: "'earliest', 'latest', { offset } or { timestamp } (ms since the epoch)" })
   }
 
   private claim(feed: PartitionFeed): void {

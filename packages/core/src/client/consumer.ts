@@ -10,6 +10,7 @@
  */
 import { Observable } from 'rxjs'
 import { ClosedError } from '../errors.js'
+import { InvalidArgumentError } from './errors.js'
 import { isAcknowledgingSubscription } from './acknowledgement.js'
 import type { ClusterConnection } from './cluster-connection.js'
 import type { ConsumedRecord } from './consumed-record.js'
@@ -18,7 +19,7 @@ import { type ConsumerOptionsInput, decodeConsumerOptions } from './options.js'
 import { RecordIterator } from './record-iterator.js'
 import type { ConsumerRecord, TopicPartition } from './records.js'
 import { type ConsumerStats, ConsumerSubscription, type SubscriptionTarget } from './subscription.js'
-import { type KeyOut, resolveTopic, type TopicLike, topicName, type ValueOut } from './topic.js'
+import { type KeyOut, resolveTopic, type TopicLike, type ValueOut } from './topic.js'
 
 export type { PartitionTargets, SeekTo, StartFrom } from './consumer-base.js'
 
@@ -48,17 +49,23 @@ export class Consumer extends ConsumerBase {
   subscribe<T extends TopicLike>(topics: T | readonly T[], options: SubscribeOptions = {}): Observable<RecordOf<T>> {
     const start = this.startOf(options.from)
     const list = (Array.isArray(topics) ? topics : [topics]) as readonly TopicLike[]
-    return this.observe(list.map((topic) => ({ handle: resolveTopic(topic), partition: undefined, start })))
+    return this.observe(list.map((topic) => ({ handle: resolveTopic(topic, 'subscribe'), partition: undefined, start })))
   }
 
   /** Exactly the partitions given, each from its own offset. */
   assign<T extends TopicLike>(assignments: readonly Assignment<T>[]): Observable<RecordOf<T>> {
     const targets = assignments.map(({ topic, partition, offset }): SubscriptionTarget => {
+      const handle = resolveTopic(topic, 'assign')
       if (!Number.isInteger(partition) || partition < 0) {
-        throw new RangeError(`partition ${partition} of topic "${topicName(topic)}" is not a non-negative integer`)
+        throw new InvalidArgumentError({ call: 'assign', argument: `partition of topic "${handle.name}"`, value: partition, allowed: 'a non-negative integer' })
       }
-      const start = offset === undefined ? this.startOf(undefined) : typeof offset === 'object' || typeof offset === 'string' ? this.startOf(offset) : this.startOf({ offset })
-      return { handle: resolveTopic(topic), partition, start }
+      const start =
+        offset === undefined
+          ? this.startOf(undefined)
+          : typeof offset === 'object' || typeof offset === 'string'
+            ? this.startOf(offset, 'assign', 'offset')
+            : this.startOf({ offset }, 'assign', 'offset')
+      return { handle, partition, start }
     })
     return this.observe(targets)
   }

@@ -14,6 +14,22 @@ export class InvalidClientOptionError extends Data.TaggedError('InvalidClientOpt
   }
 }
 
+/**
+ * An argument of a client call that is not what the call takes: `argument` names it (a path such
+ * as `options.replicationFactor`), `allowed` says what is.
+ */
+export class InvalidArgumentError extends Data.TaggedError('InvalidArgumentError')<{
+  /** The call, as `createTopic` or `seek`. */
+  readonly call: string
+  readonly argument: string
+  readonly value: unknown
+  readonly allowed: string
+}> {
+  override get message(): string {
+    return `invalid argument ${this.argument}=${show(this.value)} to ${this.call}(): expected ${this.allowed}`
+  }
+}
+
 /** A record send() or produce() refused before sending anything: not a record, a bad timestamp... */
 export class InvalidProducerRecordError extends Data.TaggedError('InvalidProducerRecordError')<{
   readonly topic: string
@@ -109,6 +125,7 @@ export class NoCommittedOffsetError extends Data.TaggedError('NoCommittedOffsetE
 const show = (value: unknown): string => {
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`
   if (typeof value === 'bigint') return `${value}n`
+  if (value === undefined) return 'undefined'
   let text: string
   try {
     text = JSON.stringify(value) ?? String(value)

@@ -15,6 +15,7 @@ export type { AssignorChoice, GroupConsumerOptionsInput } from './group-options.
 export {
   AlreadySubscribedError,
   CommitWithoutGroupError,
+  InvalidArgumentError,
   InvalidClientOptionError,
   InvalidProducerRecordError,
   NoCommittedOffsetError,

@@ -2,6 +2,7 @@
  * Producer and consumer options, decoded once with effect Schema where the user hands them over
  * and trusted inside. An unknown option or a bad value is an InvalidClientOptionError naming it.
  */
+import { isKnownKey, unknownKeyReason } from '@rivulet/storage/internal'
 import { Schema } from 'effect'
 import { type Partitioner, createDefaultPartitioner } from './partitioner.js'
 import type { Acks } from '../partition/partition-protocol.js'
@@ -53,7 +54,15 @@ export interface ConsumerOptions {
   readonly fetchMaxBytes: number
   /** How long a fetch at the end of a partition waits (parked by the partition) for records. */
   readonly fetchMaxWaitMs: number
-  /** Fetched bytes not yet taken (or acknowledged through processed()) above which fetching pauses. */
+  /**
+   * Fetched bytes not yet taken (or acknowledged through processed()) at which fetching pauses;
+   * default 16 MiB. Not a hard cap: a feed starts a fetch only while its subscription holds less
+   * than this, and the fetches of several partitions can be in flight together, so a subscription
+   * holds at most maxBufferedBytes plus one fetch response per partition it reads, each up to
+   * fetchMaxBytes (or one whole batch, up to the topic's maxBatchBytes, when a batch is bigger).
+   * With 16 MiB, 1 MiB fetches and 3 partitions that is up to 19 MiB; stats.peakBufferedBytes
+   * shows what it reached.
+   */
   readonly maxBufferedBytes: number
   /** Where to go when a fetch position is outside the log (deleted by retention, or past the end). */
   readonly autoOffsetReset: 'earliest' | 'latest' | 'error'
@@ -108,6 +117,9 @@ export const consumerFields: { readonly [K in keyof ConsumerOptions]: Schema.Cod
   retryBackoffMs: NonNegativeInt,
 }
 
+/** The keys an object-valued option may hold; anything else in it is refused by name. */
+const nestedKeys: { readonly [option: string]: readonly string[] } = { onDecodeError: ['deadLetterTopic'] }
+
 export const decodeFields = (
   client: 'producer' | 'consumer',
   fields: { readonly [key: string]: Schema.Codec<unknown, unknown> },
@@ -120,10 +132,17 @@ export const decodeFields = (
   const decoded: Record<string, unknown> = {}
   for (const [option, value] of Object.entries(input)) {
     if (value === undefined) continue
-    const schema = fields[option]
-    if (schema === undefined) {
-      const reason = `unknown option (known: ${Object.keys(fields).join(', ')})`
-      throw new InvalidClientOptionError({ client, option, value, reason })
+    if (!isKnownKey(fields, option)) {
+      throw new InvalidClientOptionError({ client, option, value, reason: unknownKeyReason('option', option, Object.keys(fields)) })
+    }
+    const schema = fields[option]!
+    const nested = isKnownKey(nestedKeys, option) ? nestedKeys[option] : undefined
+    if (nested !== undefined && typeof value === 'object' && value !== null) {
+      for (const [inner, innerValue] of Object.entries(value)) {
+        if (!nested.includes(inner)) {
+          throw new InvalidClientOptionError({ client, option: `${option}.${inner}`, value: innerValue, reason: unknownKeyReason(`key in ${option}`, inner, nested) })
+        }
+      }
     }
     try {
       decoded[option] = Schema.decodeUnknownSync(schema)(value)

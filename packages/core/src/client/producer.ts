@@ -6,7 +6,9 @@
  *   const producer = new Producer(connection, { acks: 'all' })
  *   const { partition, offset } = await producer.send(orders, { key: 'u1', value: { amount: 10 } })
  */
+import { InternalTopicError } from '../broker/broker-errors.js'
 import { ClosedError, UnknownPartitionError } from '../errors.js'
+import { isInternalTopic } from '../group/offsets-topic.js'
 import { SerializationError } from '../serde/errors.js'
 import type { SerdeContext } from '../serde/serde.js'
 import { type PendingRecord, type RecordSink, RecordAccumulator, type TopicQueues } from './accumulator.js'
@@ -14,7 +16,7 @@ import type { ClusterConnection } from './cluster-connection.js'
 import { InvalidProducerRecordError } from './errors.js'
 import { MetadataCache } from './metadata.js'
 import { decodeProducerOptions, type ProducerOptions, type ProducerOptionsInput } from './options.js'
-import { normalizeHeaders, type ProducerRecord, type RecordMetadata } from './records.js'
+import { InvalidHeaderShape, normalizeHeaders, type ProducerRecord, type RecordMetadata } from './records.js'
 import { type ProducerStats, Sender } from './sender.js'
 import { WaitingRecords } from './waiting-records.js'
 import { type KeyIn, resolveTopic, type Topic, type TopicLike, type ValueIn } from './topic.js'
@@ -166,6 +168,8 @@ export class Producer {
     const cached = typeof topic === 'string' ? this.namedTopics.get(topic) : this.handleTopics.get(topic)
     if (cached !== undefined) return cached
     const handle = resolveTopic(topic)
+    // Refused here, before a batch is made; the partition refuses it too (internalTopicsAllowed).
+    if (isInternalTopic(handle.name)) throw new InternalTopicError({ topic: handle.name, operation: 'produce' })
     const prepared: PreparedTopic = {
       name: handle.name,
       handle,
@@ -193,13 +197,12 @@ export class Producer {
     if (record.partition !== undefined && !(Number.isInteger(partition) && partition >= 0)) {
       throw new InvalidProducerRecordError({ topic: topic.name, index, reason: `partition ${partition} is not a non-negative integer` })
     }
-    const headers = normalizeHeaders(record.headers)
-    if (headers !== undefined) {
-      for (const header of headers) {
-        if (typeof header.key !== 'string') {
-          throw new InvalidProducerRecordError({ topic: topic.name, index, reason: `a header key must be a string, got ${typeof header.key}` })
-        }
-      }
+    let headers: ReturnType<typeof normalizeHeaders>
+    try {
+      headers = normalizeHeaders(record.headers)
+    } catch (error) {
+      if (error instanceof InvalidHeaderShape) throw new InvalidProducerRecordError({ topic: topic.name, index, reason: error.reason })
+      throw error
     }
     return { key, value, headers, timestamp, partition, sink, index }
   }

@@ -49,24 +49,42 @@ export interface TopicPartition {
 
 const NO_HEADERS: readonly RecordHeader[] = Object.freeze([])
 
-const headerBytes = (value: string | Uint8Array | null): Buffer | null => {
-  if (value === null || value === undefined) return null
-  if (typeof value === 'string') return Buffer.from(value, 'utf8')
-  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+/** What a header holds that is not a string, bytes or null; the caller turns it into its typed error. */
+export class InvalidHeaderShape {
+  constructor(readonly reason: string) {}
 }
 
-/** Headers as the encoder takes them; undefined when there are none. */
+const describe = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value)
+
+const headerBytes = (key: string, value: unknown): Buffer | null => {
+  if (value === null || value === undefined) return null
+  if (typeof value === 'string') return Buffer.from(value, 'utf8')
+  if (Buffer.isBuffer(value)) return value
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  // A number is refused rather than written as its digits: a reader would not know it was one.
+  throw new InvalidHeaderShape(`header "${key}" has a value of type ${describe(value)}; a header value is a string, a Buffer, a Uint8Array or null`)
+}
+
+/**
+ * Headers as the encoder takes them; undefined when there are none. Throws InvalidHeaderShape
+ * for a key that is not a string or a value that is not a string, bytes or null.
+ */
 export const normalizeHeaders = (headers: HeadersInput | undefined): readonly RecordHeader[] | undefined => {
   if (headers === undefined) return undefined
-  if (Array.isArray(headers)) {
-    if (headers.length === 0) return undefined
-    return headers.map((header: { readonly key: string; readonly value: string | Uint8Array | null }) => ({
-      key: header.key,
-      value: headerBytes(header.value),
-    }))
-  }
   const out: RecordHeader[] = []
-  for (const [key, value] of Object.entries(headers)) out.push({ key, value: headerBytes(value) })
+  if (Array.isArray(headers)) {
+    for (const header of headers as readonly unknown[]) {
+      if (typeof header !== 'object' || header === null || typeof (header as { key?: unknown }).key !== 'string') {
+        throw new InvalidHeaderShape(`a header must be an object { key: string, value }, got ${describe(header)}${typeof header === 'object' && header !== null ? ` with key of type ${describe((header as { key?: unknown }).key)}` : ''}`)
+      }
+      const { key, value } = header as { readonly key: string; readonly value: unknown }
+      out.push({ key, value: headerBytes(key, value) })
+    }
+  } else if (typeof headers === 'object' && headers !== null) {
+    for (const [key, value] of Object.entries(headers)) out.push({ key, value: headerBytes(key, value) })
+  } else {
+    throw new InvalidHeaderShape(`headers must be an array of { key, value } or an object of key to value, got ${describe(headers)}`)
+  }
   return out.length === 0 ? undefined : out
 }
 

@@ -10,6 +10,7 @@
 import type { Serde, SerdeContext } from '../serde/serde.js'
 import { SerializationError } from '../serde/errors.js'
 import { validateTopicName } from '../topic-name.js'
+import { InvalidArgumentError } from './errors.js'
 
 export interface Topic<K, V> {
   readonly name: string
@@ -60,8 +61,11 @@ export const rawSerde: Serde<RawInput> = {
 export const topicName = (topic: TopicLike): string => (typeof topic === 'string' ? topic : topic.name)
 
 /** The handle a name stands for: untyped, raw serdes. */
-export const resolveTopic = (topic: TopicLike): Topic<unknown, unknown> => {
-  if (typeof topic !== 'string') return topic
+export const resolveTopic = (topic: TopicLike, call = 'send'): Topic<unknown, unknown> => {
+  if (typeof topic !== 'string') {
+    if (typeof topic === 'object' && topic !== null && typeof topic.name === 'string') return topic
+    throw new InvalidArgumentError({ call, argument: 'topic', value: topic, allowed: 'a topic name (a string) or a topic handle from topic()' })
+  }
   validateTopicName(topic)
   return { name: topic, key: rawSerde as Serde<unknown>, value: rawSerde as Serde<unknown> }
 }

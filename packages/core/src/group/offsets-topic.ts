@@ -38,7 +38,7 @@ export const encodeOffsetBatch = (records: readonly OffsetRecord[], nowMs: numbe
 /** Appends `records` as one batch and resolves once it is durable (acks all). */
 export const appendOffsetRecords = async (partition: ActorRef<PartitionMessage>, records: readonly OffsetRecord[], nowMs: number): Promise<void> => {
   const batch = encodeOffsetBatch(records, nowMs)
-  await partition.ask((replyTo) => ({ _tag: 'Produce', batch, acks: 'all', replyTo }))
+  await partition.ask((replyTo) => ({ _tag: 'Produce', batch, acks: 'all', replyTo, internalTopicsAllowed: true }))
 }
 
 const READ_BYTES = 1 << 20

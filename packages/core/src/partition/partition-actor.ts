@@ -30,7 +30,9 @@ import { absurd, type Actor, type ActorContext, type ActorFactory } from '../act
 import { type ActorPath, actorPath } from '../actor/actor-path.js'
 import { type ReplyTo, replyToOf } from '../actor/actor-ref.js'
 import type { BrokerLogger } from '../broker/broker-logger.js'
+import { InternalTopicError } from '../broker/broker-errors.js'
 import { ClosedError, OutOfOrderSequenceError, ProducerFencedError } from '../errors.js'
+import { isInternalTopic } from '../group/offsets-topic.js'
 import type { FetchResult, PartitionMessage, ProduceResult } from './partition-protocol.js'
 import { FetchWaiters, MAX_TIMER_MS, type ParkedFetch } from './fetch-waiters.js'
 import { checkProduceBytes } from './produce-validation.js'
@@ -197,6 +199,9 @@ class PartitionActor implements Actor<PartitionCommand> {
   private produce(message: Extract<PartitionMessage, { readonly _tag: 'Produce' }>): void {
     const { batch, replyTo } = message
     const where = { topic: this.options.topic, partition: this.options.partition }
+    if (message.internalTopicsAllowed !== true && isInternalTopic(where.topic)) {
+      return replyTo.fail(new InternalTopicError({ topic: where.topic, operation: 'produce' }))
+    }
     const check = checkProduceBytes(batch, this.log.config.maxBatchBytes, where)
     if (!check.ok) return replyTo.fail(check.error)
     if (check.idempotent) {

@@ -41,9 +41,17 @@ export type PartitionMessage =
    * bytes are taken over: the log writes the assigned base offset into them. Several batches in
    * one buffer are accepted only when none of them is idempotent. Every acks level is answered
    * once the flush policy is met (one node: that is when the high watermark covers the batch);
-   * with acks 0 the reply is still sent, the producer just does not wait for it.
+   * with acks 0 the reply is still sent, the producer just does not wait for it. A partition of
+   * an internal topic (`__...`) takes only batches marked `internalTopicsAllowed`, as Kafka's
+   * appendRecords does: the group coordinator writes there, user producers do not.
    */
-  | { readonly _tag: 'Produce'; readonly batch: Buffer; readonly acks: Acks; readonly replyTo: ReplyTo<ProduceResult> }
+  | {
+      readonly _tag: 'Produce'
+      readonly batch: Buffer
+      readonly acks: Acks
+      readonly replyTo: ReplyTo<ProduceResult>
+      readonly internalTopicsAllowed?: boolean
+    }
   /**
    * Reads whole batches from `offset`, below the high watermark. With nothing to return it waits
    * (without blocking the partition) until records arrive or `maxWaitMs` passes: a long poll,
