@@ -49,4 +49,29 @@ describe('decodeLogConfig', () => {
   it('refuses an unknown key, listing the known ones', () => {
     expect(() => decodeLogConfig({ segmentSize: 10 } as never)).toThrow(/unknown setting.*segmentBytes/)
   })
+
+  const refusal = (input: unknown): InvalidLogConfigError => {
+    try {
+      decodeLogConfig(input as never)
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidLogConfigError)
+      return error as InvalidLogConfigError
+    }
+    throw new Error('expected a refusal')
+  }
+
+  it('refuses keys a plain object inherits (constructor, toString, __proto__ from JSON) as unknown', () => {
+    for (const key of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect(refusal({ [key]: 1 })).toMatchObject({ key, reason: expect.stringMatching(/^unknown setting/) })
+    }
+    expect(refusal(JSON.parse('{"__proto__": {"segmentBytes": 5}}'))).toMatchObject({ key: '__proto__', reason: expect.stringMatching(/^unknown setting/) })
+  })
+
+  it('names an unknown key inside flush, and the nearest known key for a slip', () => {
+    const extra = refusal({ flush: { everyMs: 10, extra: 1 } })
+    expect(extra).toMatchObject({ key: 'flush.extra', value: 1 })
+    expect(extra.reason).toBe('unknown key in flush (known: everyMs)')
+    expect(refusal({ flush: { everyMS: 10 } }).reason).toMatch(/did you mean "everyMs"\?/)
+    expect(refusal({ retentionMS: 10 }).reason).toMatch(/^unknown setting \(did you mean "retentionMs"\? known: segmentBytes, /)
+  })
 })

@@ -67,4 +67,14 @@ describe('decodeBrokerConfig', () => {
     expect(sessions.key).toBe('groupMinSessionTimeoutMs')
     expect(sessions.message).toContain('groupMaxSessionTimeoutMs')
   })
+
+  it('refuses keys a plain object inherits, names keys nested in defaultTopicConfig, and suggests the nearest setting', () => {
+    for (const key of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect(failure({ dataDir: '/d', [key]: 1 })).toMatchObject({ key, reason: expect.stringMatching(/^unknown setting/) })
+    }
+    expect(failure(JSON.parse('{"dataDir": "/d", "__proto__": {"nodeId": 3}}')).key).toBe('__proto__')
+    expect(failure({ dataDir: '/d', defaultTopicConfig: { constructor: 1 } }).key).toBe('defaultTopicConfig.constructor')
+    expect(failure({ dataDir: '/d', defaultTopicConfig: { flush: { everyMs: 5, extra: true } } })).toMatchObject({ key: 'defaultTopicConfig.flush.extra', value: true })
+    expect(failure({ dataDir: '/d', defaultPartition: 3 }).reason).toMatch(/^unknown setting \(did you mean "defaultPartitions"\? known: dataDir, /)
+  })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidClientOptionError } from './errors.js'
+import { decodeGroupConsumerOptions } from './group-options.js'
 import { decodeConsumerOptions, decodeProducerOptions } from './options.js'
 import { thrownBy } from '../test-support/thrown.js'
 
@@ -29,5 +30,18 @@ describe('client options', () => {
     expect(errorOf(() => decodeConsumerOptions('fast' as never)).option).toBe('(options)')
     expect(errorOf(() => decodeProducerOptions({ retryBackoffMs: 500, retryBackoffMaxMs: 100 })).option).toBe('retryBackoffMaxMs')
     expect(errorOf(() => decodeProducerOptions({ compression: 'zstd' as never })).option).toBe('compression')
+  })
+
+  it('refuses keys a plain object inherits, names keys inside onDecodeError, and suggests the nearest option', () => {
+    for (const option of ['constructor', 'toString', 'valueOf']) {
+      expect(errorOf(() => decodeConsumerOptions({ [option]: 1 } as never))).toMatchObject({ option, reason: expect.stringMatching(/^unknown option/) })
+      expect(errorOf(() => decodeProducerOptions({ [option]: 1 } as never)).option).toBe(option)
+      expect(errorOf(() => decodeGroupConsumerOptions({ groupId: 'g', [option]: 1 } as never)).option).toBe(option)
+    }
+    expect(errorOf(() => decodeConsumerOptions(JSON.parse('{"__proto__": {"fetchMaxBytes": 1}}'))).option).toBe('__proto__')
+    const nested = errorOf(() => decodeConsumerOptions({ onDecodeError: { deadLetterTopic: 'dlt', extra: 1 } } as never))
+    expect(nested).toMatchObject({ option: 'onDecodeError.extra', value: 1, reason: 'unknown key in onDecodeError (known: deadLetterTopic)' })
+    expect(errorOf(() => decodeProducerOptions({ lingerMS: 5 } as never)).reason).toMatch(/^unknown option \(did you mean "lingerMs"\? known: acks, /)
+    expect(errorOf(() => decodeGroupConsumerOptions({ groupId: 'g', sessionTimeout: 5 } as never)).reason).toMatch(/did you mean "sessionTimeoutMs"\?/)
   })
 })
