@@ -18,7 +18,8 @@ export type Done = (code: number) => void
 export const withCommonOptions = (command: Command): Command =>
   command.option('--data-dir <dir>', 'the embedded data directory', './data').option('--json', 'one JSON object per line, for scripts', false)
 
-const describeError = (error: unknown): string => {
+/** The first line of an error's message: what a one-line report says. */
+export const describeError = (error: unknown): string => {
   if (error instanceof Error) return error.message.split('\n')[0]!
   return String(error)
 }
@@ -60,10 +61,17 @@ export const parsePositiveInt = (what: string) => (text: string): number => {
   return n
 }
 
-/** 'earliest', 'latest' or a non-negative offset. */
+/** The largest offset there can be: offsets are int64, as in Kafka. */
+const MAX_OFFSET = 2n ** 63n - 1n
+
+/** 'earliest', 'latest' or an offset from 0 to 2^63-1. */
 export const parseOffsetSpec = (text: string): 'earliest' | 'latest' | bigint => {
   if (text === 'earliest' || text === 'latest') return text
-  if (/^\d+$/.test(text)) return BigInt(text)
-  throw new InvalidArgumentError(`expected earliest, latest or an offset (a non-negative integer), got "${text}"`)
+  if (/^\d+$/.test(text)) {
+    const offset = BigInt(text)
+    if (offset <= MAX_OFFSET) return offset
+    throw new InvalidArgumentError(`offset ${text} is past the largest offset there can be (${MAX_OFFSET}, offsets are int64)`)
+  }
+  throw new InvalidArgumentError(`expected earliest, latest or an offset from 0 to ${MAX_OFFSET}, got "${text}"`)
 }
 

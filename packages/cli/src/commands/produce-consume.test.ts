@@ -52,15 +52,18 @@ describe('rivulet produce and consume', () => {
     expect(seen.sort(order)).toEqual(expected.sort(order))
   })
 
-  it('counts lines without --json, gives every line --key, and names a line without the separator', async () => {
+  it('counts lines without --json, gives every line --key, keeps a \\r before the \\n, and names a line without the separator', async () => {
     const { rivulet } = await withTopic(1)
-    expect((await rivulet(['produce', 'orders', '--key', 'k'], { stdin: 'one\r\ntwo\nthree' })).out).toEqual(['produced 3 records to "orders"'])
-    const consumed = await rivulet(['consume', 'orders', '--from', 'earliest', '--max-messages', '3', '--json'])
-    expect(consumed.json.map(({ key, value }) => [key, value])).toEqual([['k', 'one'], ['k', 'two'], ['k', 'three']])
+    expect((await rivulet(['produce', 'orders', '--key', 'k'], { stdin: 'one\r\ntwo\n\nthree' })).out).toEqual(['produced 4 records to "orders"'])
+    const consumed = await rivulet(['consume', 'orders', '--from', 'earliest', '--max-messages', '4', '--json'])
+    expect(consumed.json.map(({ key, value }) => [key, value])).toEqual([['k', 'one\r'], ['k', 'two'], ['k', ''], ['k', 'three']])
 
-    const bad = await rivulet(['produce', 'orders', '--key-separator', '\t'], { stdin: 'a\tb\nno tab here\nc\td\n' })
+    const bad = await rivulet(['produce', 'orders', '--key-separator', '\\t'], { stdin: 'a\tb\nno tab here\nc\td\n' })
     expect(bad.code).toBe(1)
-    expect(bad.err).toEqual(['error: line 2 has no key separator "\\t" (the 1 record before it was sent)'])
+    expect(bad.err).toEqual([
+      'error: line 2: no key separator 0x09 ("\\t") in the line',
+      'stopped at line 2 (--continue-on-error goes past a failed line); produced 1 record to "orders"',
+    ])
   })
 
   it('fails with one line for an unknown topic, and refuses --from <offset> with --group', async () => {

@@ -1,32 +1,59 @@
 /**
  * `rivulet produce <topic>`: one record from --value, or one record per line of the input (stdin
- * in main). With --key-separator each line is split at its first separator into key and value,
- * as kafka-console-producer's parse.key does; a line without it is an error naming the line.
+ * in main). Lines are bytes, split at --line-separator (default `\n`) only and never decoded, so
+ * binary input and `\r\n` input arrive byte for byte (a `\r` stays in the record). With
+ * --key-separator each line is split at its first separator byte into key and value, as
+ * kafka-console-producer's parse.key does.
+ *
+ * A line that cannot be produced (no key separator, a record the broker refuses) is reported with
+ * its number and the error, and stops the run with exit code 1; with --continue-on-error the
+ * later lines are still sent, and the exit code is 1 all the same if any line failed.
  */
-import { createInterface } from 'node:readline'
 import type { Producer, RecordMetadata } from '@rivulet/core'
-import { Command } from 'commander'
+import { Command, InvalidArgumentError } from 'commander'
 import type { Output } from '../output.js'
-import { type CommonOptions, type Done, jsonLine, withCommonOptions, withRivulet } from './common.js'
+import { byteLines, parseSeparatorByte } from './byte-lines.js'
+import { type CommonOptions, describeError, type Done, jsonLine, withCommonOptions, withRivulet } from './common.js'
 
 interface ProduceOptions extends CommonOptions {
   readonly key?: string
   readonly value?: string
-  readonly keySeparator?: string
+  readonly keySeparator?: number
+  readonly lineSeparator: number
+  readonly continueOnError: boolean
 }
 
 // Sends are pipelined so the producer can batch them; the window bounds what is held in memory.
 const WINDOW = 1000
 
+const separatorOption = (option: string) => (text: string): number => {
+  const byte = parseSeparatorByte(text)
+  if (byte === undefined) {
+    throw new InvalidArgumentError(`${option} is one byte: a character such as ":", or \\t, \\n, \\r, \\0, \\\\ or \\xHH; got ${JSON.stringify(text)}`)
+  }
+  return byte
+}
+
+/** `0x09 ("\t")`: a separator byte as the user may have typed it. */
+const showByte = (byte: number): string => `0x${byte.toString(16).padStart(2, '0')} (${JSON.stringify(String.fromCharCode(byte))})`
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
+
 export const produceCommand = (output: Output, done: Done): Command =>
   withCommonOptions(
     new Command('produce')
-      .description('send records to a topic: one from --value, else one per line of stdin')
+      .description('send records to a topic: one from --value, else one per line of stdin (bytes, split at \\n only)')
       .argument('<topic>', 'the topic to send to')
       .option('--key <key>', 'the key of every record')
       .option('--value <value>', 'send this one record instead of reading stdin')
-      .option('--key-separator <sep>', 'split each stdin line at the first <sep> into key and value'),
+      .option('--key-separator <byte>', 'split each line at its first <byte> into key and value (a character, or \\t, \\0, \\xHH...)', separatorOption('--key-separator'))
+      .option('--line-separator <byte>', 'the byte that ends a line of stdin (a character, or \\n, \\0, \\xHH...)', separatorOption('--line-separator'), 0x0a)
+      .option('--continue-on-error', 'report a line that cannot be produced and go on with the next (the exit code is still 1)', false),
   ).action(async (topic: string, options: ProduceOptions) => {
+    if (options.keySeparator !== undefined && options.keySeparator === options.lineSeparator) {
+      output.err(`error: --key-separator and --line-separator are both ${showByte(options.lineSeparator)}: no line could hold its key separator`)
+      return done(1)
+    }
     done(
       await withRivulet(options, output, async (rv) => {
         const producer = rv.producer()
@@ -39,57 +66,79 @@ export const produceCommand = (output: Output, done: Done): Command =>
           return
         }
         if (output.input === undefined) throw new Error('no --value given and no input to read records from')
-        const count = await produceLines(producer, topic, output.input, options, report)
-        if (!options.json) output.out(`produced ${count} record${count === 1 ? '' : 's'} to "${topic}"`)
+        return produceLines(producer, topic, output.input, options, output, report)
       }),
     )
   })
+
+/** One line handed to the producer, with its number for the report. */
+interface SentLine {
+  readonly line: number
+  readonly sending: Promise<RecordMetadata>
+}
 
 const produceLines = async (
   producer: Producer,
   topic: string,
   input: NodeJS.ReadableStream,
   options: ProduceOptions,
+  output: Output,
   report: (metadata: RecordMetadata) => void,
 ): Promise<number> => {
-  let pending: Promise<RecordMetadata>[] = []
-  let count = 0
+  const key = options.key === undefined ? null : Buffer.from(options.key, 'utf8')
+  let pending: SentLine[] = []
+  let produced = 0
+  let failed = 0
+  let firstFailedLine: number | undefined
+  // Set as soon as any send fails, so reading stops without waiting for the window to fill.
+  let sawFailure = false
   const drain = async () => {
     const sent = pending
     pending = []
     // allSettled first: a failed send must not leave later ones unobserved.
-    const results = await Promise.allSettled(sent)
-    for (const result of results) {
-      if (result.status === 'rejected') throw result.reason
-      report(result.value)
-    }
-  }
-  const lines = createInterface({ input, crlfDelay: Infinity })
-  let lineNumber = 0
-  try {
-    for await (const line of lines) {
-      lineNumber++
-      let key: string | null = options.key ?? null
-      let value = line
-      if (options.keySeparator !== undefined) {
-        const at = line.indexOf(options.keySeparator)
-        if (at < 0) {
-          await drain()
-          throw new Error(`line ${lineNumber} has no key separator ${JSON.stringify(options.keySeparator)} (the ${count} record${count === 1 ? ' before it was' : 's before it were'} sent)`)
-        }
-        key = line.slice(0, at)
-        value = line.slice(at + options.keySeparator.length)
+    const results = await Promise.allSettled(sent.map(({ sending }) => sending))
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]!
+      if (result.status === 'fulfilled') {
+        produced++
+        report(result.value)
+      } else {
+        failed++
+        firstFailedLine ??= sent[i]!.line
+        output.err(`error: line ${sent[i]!.line}: ${describeError(result.reason)}`)
       }
-      const sending = producer.send(topic, { key, value })
-      // Observed now so a failure while the next lines are read is not an unhandled rejection; drain reports it.
-      sending.catch(() => undefined)
-      pending.push(sending)
-      count++
-      if (pending.length >= WINDOW) await drain()
     }
-    await drain()
-  } finally {
-    lines.close()
   }
-  return count
+  const send = (line: number, sending: Promise<RecordMetadata>) => {
+    // Observed now so a failure while the next lines are read is not an unhandled rejection; drain reports it.
+    sending.catch(() => {
+      sawFailure = true
+    })
+    pending.push({ line, sending })
+  }
+  let lineNumber = 0
+  for await (const line of byteLines(input as AsyncIterable<Buffer | string>, options.lineSeparator)) {
+    lineNumber++
+    if (options.keySeparator === undefined) {
+      send(lineNumber, producer.send(topic, { key, value: line }))
+    } else {
+      const at = line.indexOf(options.keySeparator)
+      if (at < 0) {
+        // Known at once: the lines after it are not read.
+        sawFailure = true
+        send(lineNumber, Promise.reject(new Error(`no key separator ${showByte(options.keySeparator)} in the line`)))
+      } else send(lineNumber, producer.send(topic, { key: line.subarray(0, at), value: line.subarray(at + 1) }))
+    }
+    if (pending.length >= WINDOW) await drain()
+    if (sawFailure && !options.continueOnError) break
+  }
+  await drain()
+  const summary = `produced ${plural(produced, 'record', 'records')} to "${topic}"`
+  if (failed === 0) {
+    if (!options.json) output.out(summary)
+    return 0
+  }
+  if (options.continueOnError) output.err(`${summary}; ${plural(failed, 'line', 'lines')} failed`)
+  else output.err(`stopped at line ${firstFailedLine} (--continue-on-error goes past a failed line); ${summary}`)
+  return 1
 }

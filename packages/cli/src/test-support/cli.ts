@@ -16,8 +16,8 @@ export interface Run {
 }
 
 export interface RunOptions {
-  /** Lines the command reads as its input (stdin). */
-  readonly stdin?: string
+  /** What the command reads as its input (stdin): text, bytes, or bytes in the chunks given. */
+  readonly stdin?: string | Buffer | readonly Buffer[]
   readonly interrupt?: AbortSignal
   readonly onOut?: (line: string) => void
 }
@@ -38,7 +38,7 @@ export const useDataDir = () => {
           options.onOut?.(line)
         },
         err: (line) => err.push(line),
-        input: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
+        input: Readable.from(options.stdin === undefined ? [] : Array.isArray(options.stdin) ? options.stdin : [options.stdin]),
         ...(options.interrupt === undefined ? {} : { interrupt: options.interrupt }),
       }
       const code = await runCli([...args, '--data-dir', dataDir], output)
