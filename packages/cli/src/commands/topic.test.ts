@@ -48,14 +48,19 @@ describe('rivulet topic', () => {
     expect(again.err[0]).toMatch(/orders/)
   })
 
-  it('leaves bad usage to commander: a missing or non-numeric --partitions, a --config without =', async () => {
+  it('leaves bad usage to commander: a non-numeric --partitions, a --config without =', async () => {
     const { rivulet } = fresh()
-    for (const args of [['topic', 'create', 'orders'], ['topic', 'create', 'orders', '--partitions', 'many'], ['topic', 'create', 'orders', '--partitions', '1', '--config', 'flush']]) {
+    for (const args of [['topic', 'create', 'orders', '--partitions', 'many'], ['topic', 'create', 'orders', '--partitions', '1', '--config', 'flush']]) {
       const run = await rivulet(args)
       expect(run.code).toBe(1)
       expect(run.err.join('\n')).toMatch(/--partitions|--config/)
     }
     expect((await rivulet(['topic', 'list'])).out).toEqual([])
+  })
+
+  it('without --partitions creates the broker default (1), as kafka-topics does', async () => {
+    const { rivulet } = fresh()
+    expect((await rivulet(['topic', 'create', 'orders', '--config', 'retentionMs=1000'])).out).toEqual(['created topic "orders" with 1 partition'])
   })
 
   it('reports a data directory another Rivulet holds, and leaves it usable once released', async () => {

@@ -32,7 +32,7 @@ const formatBytes = (bytes: number): string =>
   bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : bytes < 1024 ** 3 ? `${(bytes / 1024 ** 2).toFixed(1)} MiB` : `${(bytes / 1024 ** 3).toFixed(1)} GiB`
 
 interface CreateOptions extends CommonOptions {
-  readonly partitions: number
+  readonly partitions?: number
   readonly config: readonly (readonly [string, unknown])[]
 }
 
@@ -44,13 +44,13 @@ export const topicCommand = (output: Output, done: Done): Command => {
       .command('create')
       .description('create a topic')
       .argument('<name>', 'the topic name')
-      .requiredOption('--partitions <n>', 'how many partitions', parsePositiveInt('--partitions'))
+      .option('--partitions <n>', "how many partitions (default: the broker's defaultPartitions, as kafka-topics does)", parsePositiveInt('--partitions'))
       .option('--config <key=value>', 'a topic config override, e.g. retentionMs=3600000 (repeatable)', (entry: string, previous: readonly (readonly [string, unknown])[]) => [...previous, parseConfigEntry(entry)], []),
   ).action(async (name: string, options: CreateOptions) => {
     const config = Object.fromEntries(options.config) as TopicConfig
     done(
       await withRivulet(options, output, async (rv) => {
-        const created = await rv.admin.createTopic(name, { partitions: options.partitions, config })
+        const created = await rv.admin.createTopic(name, options.partitions === undefined ? { config } : { partitions: options.partitions, config })
         if (options.json) output.out(jsonLine({ name: created.name, partitions: created.partitionCount, config }))
         else output.out(`created topic "${created.name}" with ${created.partitionCount} partition${created.partitionCount === 1 ? '' : 's'}`)
       }),
