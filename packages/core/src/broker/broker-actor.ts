@@ -34,7 +34,8 @@ import { CorruptClusterFileError, InternalTopicError, TopicNameCollisionError } 
 import type { BrokerMessage, ProducerIdentity, TopicDescription, TopicMetadata } from './broker-protocol.js'
 import { type BrokerCommand, GroupDirectory } from './group-directory.js'
 import { ProducerIdBlock } from './producer-id-block.js'
-import { readTopicRegistry, type TopicRecord, topicRegistryFile, writeTopicRegistry } from './topic-registry.js'
+import { ensureMetadataReserve } from './metadata-reserve.js'
+import { clusterDir, readTopicRegistry, type TopicRecord, topicRegistryFile, writeTopicRegistry } from './topic-registry.js'
 
 export interface BrokerOptions {
   /** The clock partitions use for retention and segment age; tests pass a virtual one. */
@@ -63,6 +64,8 @@ interface BrokerState {
 /** Reads what the broker persisted; a file that does not decode is a CorruptClusterFileError. */
 const loadState = (config: BrokerConfig): BrokerState => {
   const records = readTopicRegistry(config.dataDir)
+  // Room for the registry on a full disk (deleteTopic must work then): see metadata-reserve.ts.
+  ensureMetadataReserve(clusterDir(config.dataDir))
   const topics = records.map((record) => {
     try {
       const topicConfig = decodeLogConfig(record.config, config.defaultTopicConfig)
