@@ -112,6 +112,8 @@ class PartitionActor implements Actor<PartitionCommand> {
   private deleted = false
   /** Whether the last append failed for want of space: said once to the operator, and once when it clears. */
   private outOfSpace = false
+  /** Whether the last producer-state snapshot found no room: said once until one is written again. */
+  private snapshotRefused = false
   private readonly name: string
   private readonly logger: BrokerLogger
 
@@ -327,8 +329,11 @@ class PartitionActor implements Actor<PartitionCommand> {
   private async snapshotIfRoom(): Promise<void> {
     try {
       await this.producers.takeSnapshot(this.log.logEndOffset)
+      this.snapshotRefused = false
     } catch (error) {
       if (!isOutOfSpace(error)) throw error
+      if (this.snapshotRefused) return
+      this.snapshotRefused = true
       this.logger.warn(`partition ${this.name}: no space for the producer-state snapshot; the log is replayed instead at the next open`, {
         cause: String(error),
       })
