@@ -333,7 +333,7 @@ export class LogSegment {
   /** fdatasyncs the log and both indexes, off the event loop. */
   async flush(): Promise<void> {
     this.ensureOpen()
-    this.writeIndexEntriesIfRoom()
+    this.indexer.writeEntriesIfRoom()
     await Promise.all([this.flushData(), this.timeIndex.flush(), this.offsetIndex.flush()])
   }
 
@@ -349,7 +349,7 @@ export class LogSegment {
   /** Writes buffered index entries and releases the files; no fsync (flush first when that matters). */
   close(): void {
     if (this.closed) return
-    this.writeIndexEntriesIfRoom()
+    this.indexer.writeEntriesIfRoom()
     // Each index releases its file even when its last entries cannot be written (a full disk):
     // they are found missing at open and caught up from the log.
     for (const index of [this.timeIndex, this.offsetIndex]) {
@@ -360,19 +360,6 @@ export class LogSegment {
       }
     }
     this.release()
-  }
-
-  /**
-   * Writes the buffered index entries; on a full disk they stay buffered (the file cut back to
-   * whole entries) for the next flush or close: the log's data is what must reach the disk, and an
-   * index short of entries is caught up from the log at open.
-   */
-  private writeIndexEntriesIfRoom(): void {
-    try {
-      this.indexer.writeEntries()
-    } catch (error) {
-      if (!isErrno(error)) throw error
-    }
   }
 
   /** Closes and removes the `.log`, `.index` and `.timeindex` files. */
@@ -440,14 +427,14 @@ export class LogSegment {
       contiguous: this.contiguousOffsets,
       onBatch: (batch) => {
         this.indexer.onBatch(batch.position, Number(batch.baseOffset - this.baseOffset), batch.maxTimestamp, batch.sizeBytes)
-        this.indexer.writeEntriesIfMany()
+        this.indexer.writeEntriesIfManyAndRoom()
       },
     })
   }
 
   /** Takes nextOffset, firstBatchTimestamp and corruption from a scan to the log's end (or its first invalid batch). */
   private adoptScan(result: ScanResult): void {
-    this.indexer.writeEntries()
+    this.indexer.writeEntriesIfRoom()
     this.corruptionValue = result.invalid
     this.next = result.lastOffset === undefined ? this.baseOffset : result.lastOffset + 1n
     const hasBatches = this.next !== this.baseOffset

@@ -11,6 +11,7 @@
 import type { IndexCheckpoint } from '../index-file.js'
 import type { OffsetIndex } from '../offset-index.js'
 import type { TimeIndex } from '../time-index.js'
+import { isErrno } from '../write-failure.js'
 
 /** The indexer and both indexes as they were before an append, to undo it when the append fails. */
 export interface IndexerCheckpoint {
@@ -90,6 +91,23 @@ export class SegmentIndexer {
     this.bytesSinceLastEntry = checkpoint.bytesSinceLastEntry
     this.maxTimestamp = checkpoint.maxTimestamp
     this.offsetOfMaxTimestamp = checkpoint.offsetOfMaxTimestamp
+  }
+
+  /**
+   * writeEntriesIfMany / writeEntries for every path but append (open, recovery, flush, close): on
+   * a full disk the entries stay buffered for a later write, and an index found short at open is
+   * caught up from the log. Append must fail instead, so that it can be cut back whole.
+   */
+  writeEntriesIfManyAndRoom(): void {
+    if (this.offsetIndex.pendingEntryCount >= ENTRIES_PER_WRITE) this.writeEntriesIfRoom()
+  }
+
+  writeEntriesIfRoom(): void {
+    try {
+      this.writeEntries()
+    } catch (error) {
+      if (!isErrno(error)) throw error
+    }
   }
 
   writeEntries(): void {
