@@ -136,7 +136,10 @@ describe('a broker on a full disk', () => {
       }
       expectExactlyAcknowledged(await servedNow(rv))
 
-      // Still full: deleteTopic goes through (the registry rewrite has its reserve) and frees the space.
+      // Still full: a new topic is refused, typed, without using up the room kept for deletes ...
+      const created = await rv.admin.createTopic('late', { partitions: 1 }).catch((error: unknown) => error)
+      expect(isStorageFull(created)).toBe(true)
+      // ... and deleteTopic goes through (the registry rewrite has its reserve) and frees the space.
       const freeBefore = freeBytes(dataDir)
       await rv.admin.deleteTopic('bulk')
       expect(await rv.admin.listTopics()).toEqual(['keep'])

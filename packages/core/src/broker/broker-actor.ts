@@ -195,7 +195,7 @@ class BrokerActor implements Actor<BrokerCommand> {
   private async deleteTopic(name: string): Promise<void> {
     const topic = this.topicNamed(name)
     if (isInternalTopic(name)) throw new InternalTopicError({ topic: name, operation: 'delete' })
-    this.persist(Array.from(this.topics.values()).filter((other) => other !== topic))
+    this.persist(Array.from(this.topics.values()).filter((other) => other !== topic), { freesSpace: true })
     this.topics.delete(name)
     this.topicsChanged()
     await Promise.all(
@@ -298,13 +298,13 @@ class BrokerActor implements Actor<BrokerCommand> {
     return { overrides: kept, config }
   }
 
-  private persist(topics: Iterable<Topic>): void {
+  private persist(topics: Iterable<Topic>, options: { readonly freesSpace?: boolean } = {}): void {
     const records: TopicRecord[] = Array.from(topics, (topic) => ({
       name: topic.name,
       partitions: topic.partitionCount,
       config: topic.overrides,
     }))
-    writeTopicRegistry(this.config.dataDir, records)
+    writeTopicRegistry(this.config.dataDir, records, options)
   }
 
   private spawnPartitions(topic: Topic, from: number): void {

@@ -42,14 +42,17 @@ const clusterDir = () => {
 }
 
 describe('writeFileAtomically on a full disk', () => {
-  it('keeps a reserve, releases it to write on a full disk, and takes it back once there is room', () => {
+  it('keeps a reserve, releases it for a write that frees space on a full disk, and takes it back once there is room', () => {
     const dir = clusterDir()
     const file = join(dir, 'topics.json')
     writeFileAtomically(file, 'v1')
     expect(statSync(metadataReserveFile(dir)).size).toBe(METADATA_RESERVE_BYTES)
 
     disk.full = true
-    writeFileAtomically(file, 'v2')
+    // A write that does not free space (a new topic, say) must not use the reserve up.
+    expect(() => writeFileAtomically(file, 'grows')).toThrow(StorageFullError)
+    expect(existsSync(metadataReserveFile(dir))).toBe(true)
+    writeFileAtomically(file, 'v2', { useReserve: true })
     expect(readFileSync(file, 'utf8')).toBe('v2')
     expect(existsSync(metadataReserveFile(dir))).toBe(false)
     expect(readdirSync(dir).sort()).toEqual(['topics.json'])
@@ -65,10 +68,10 @@ describe('writeFileAtomically on a full disk', () => {
     const file = join(dir, 'topics.json')
     writeFileAtomically(file, 'kept')
     disk.full = true
-    writeFileAtomically(file, 'uses the reserve')
+    writeFileAtomically(file, 'uses the reserve', { useReserve: true })
     let caught: unknown
     try {
-      writeFileAtomically(file, 'no room')
+      writeFileAtomically(file, 'no room', { useReserve: true })
     } catch (error) {
       caught = error
     }
