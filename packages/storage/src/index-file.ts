@@ -7,6 +7,7 @@
 import { ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { CorruptIndexError } from './errors.js'
 import { SyncableFd } from './syncable-fd.js'
+import { isErrno } from './write-failure.js'
 
 const INITIAL_CAPACITY_ENTRIES = 64
 
@@ -119,9 +120,17 @@ export class IndexFile {
     this.entryCount = Math.min(this.entryCount, checkpoint.entryCount)
   }
 
-  /** Writes pending entries and fdatasyncs the file without blocking the event loop. */
+  /**
+   * Writes pending entries and fdatasyncs the file without blocking the event loop. Entries that
+   * find no room (a full disk) stay pending for a later write: what is on disk is still whole
+   * entries, and an index short of some is caught up from the log at open.
+   */
   async flush(): Promise<void> {
-    this.writePending()
+    try {
+      this.writePending()
+    } catch (error) {
+      if (!isErrno(error)) throw error
+    }
     await this.fd?.sync()
   }
 

@@ -149,6 +149,24 @@ describe('Log on a full disk', () => {
     expect(segmentsAfterRetry).toBe(2)
   })
 
+  it('rolls on a nearly full disk: the closed segment is flushed without its index entries, and no failure sticks', async () => {
+    const dir = tempDir()
+    const log = await Log.open(dir, { indexIntervalBytes: 1, segmentBytes: 2048 })
+    log.appendUnflushed(batchesOf('first', 30))
+    const next = batchesOf('second', 1)
+    // Room for the batch in the new segment, none for the entries the old one still buffers.
+    disk.bytesLeft = next.length
+    log.appendUnflushed(next)
+    expect(log.segmentCount).toBe(2)
+    await log.flush()
+    disk.bytesLeft = Number.POSITIVE_INFINITY
+    expect((await log.append(batchesOf('third', 1))).baseOffset).toBe(31n)
+    await log.close()
+    const reopened = await Log.open(dir, { indexIntervalBytes: 1, segmentBytes: 2048 })
+    expect((await valuesOf(reopened)).map(([offset]) => offset)).toEqual(Array.from({ length: 32 }, (_, i) => BigInt(i)))
+    await reopened.close()
+  })
+
   it('has no sticky failure: many failures in a row, then appends go on', async () => {
     const dir = tempDir()
     const log = await Log.open(dir)
