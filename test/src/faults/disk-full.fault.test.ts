@@ -79,7 +79,7 @@ describe('a broker on a full disk', () => {
       const said: string[] = []
       const rv = await open(dataDir, said)
       await rv.admin.createTopic('bulk', { partitions: 1, config: { segmentBytes: 256 * 1024 } })
-      await rv.admin.createTopic('keep', { partitions: 2, config: { segmentBytes: 64 * 1024 } })
+      await rv.admin.createTopic('keep', { partitions: 2, config: { segmentBytes: 8 * 1024, indexIntervalBytes: 256 } })
       const producer = rv.producer({ lingerMs: 0, retries: 0 })
 
       const acknowledged = new Map<string, RecordMetadata>()
