@@ -38,5 +38,8 @@ export {
   InvalidLogConfigError,
   OffsetOutOfRangeError,
   RecordBatchTooLargeError,
+  LogNeedsRecoveryError,
+  StorageFullError,
+  StorageWriteError,
 } from '@rivulet/storage'
 export type { LogConfigInput } from '@rivulet/storage'

@@ -74,6 +74,57 @@ export class LogClosedError extends Data.TaggedError('LogClosedError')<{
   }
 }
 
+/**
+ * A write the file system had no room for (ENOSPC, EDQUOT, EFBIG). What the write had put down was
+ * cut back, so the log is as it was before the call; retry once space is freed (retention, a
+ * deleted topic): appends resume by themselves.
+ */
+export class StorageFullError extends Data.TaggedError('StorageFullError')<{
+  /** The file (or, for a new segment, the directory) being written. */
+  readonly file: string
+  /** How many bytes the failed write tried to add. */
+  readonly bytes: number
+  /** The errno code: ENOSPC, EDQUOT or EFBIG. */
+  readonly code: string
+}> {
+  /** Worth another try: nothing was kept, and space can come back. */
+  get retriable(): true {
+    return true
+  }
+  override get message(): string {
+    return `no space to write ${this.bytes} bytes to ${this.file} (${this.code}); nothing of it was kept, retry once space is freed`
+  }
+}
+
+/** A write that failed for another reason (EIO, say); cut back like StorageFullError. */
+export class StorageWriteError extends Data.TaggedError('StorageWriteError')<{
+  readonly file: string
+  readonly bytes: number
+  readonly code: string
+}> {
+  get retriable(): true {
+    return true
+  }
+  override get message(): string {
+    return `writing ${this.bytes} bytes to ${this.file} failed (${this.code}); nothing of it was kept`
+  }
+}
+
+/**
+ * A log whose state on disk is no longer known: an fsync failed (after which the kernel may have
+ * dropped the unsynced pages while the page cache still shows them), or cutting back a failed
+ * write failed. It refuses appends (and acknowledges nothing) until it is reopened, which
+ * recovers it from what is really on disk; reads below the high watermark go on.
+ */
+export class LogNeedsRecoveryError extends Data.TaggedError('LogNeedsRecoveryError')<{
+  readonly dir: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `log ${this.dir} refuses appends until it is reopened: ${this.reason}`
+  }
+}
+
 export type StorageError =
   | InvalidLogConfigError
   | RecordBatchTooLargeError
@@ -82,3 +133,6 @@ export type StorageError =
   | CorruptIndexError
   | OffsetOutOfRangeError
   | LogClosedError
+  | StorageFullError
+  | StorageWriteError
+  | LogNeedsRecoveryError

@@ -7,8 +7,15 @@
 import { ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { CorruptIndexError } from './errors.js'
 import { SyncableFd } from './syncable-fd.js'
+import { isErrno } from './write-failure.js'
 
 const INITIAL_CAPACITY_ENTRIES = 64
+
+/** Where an index stood, in memory and on disk, before an append that may have to be undone. */
+export interface IndexCheckpoint {
+  readonly entryCount: number
+  readonly entriesOnDisk: number
+}
 
 export class IndexFile {
   /** Entries [0, entryCount) as they are (or will be) on disk; capacity beyond is scratch. */
@@ -77,7 +84,10 @@ export class IndexFile {
     }
   }
 
-  /** Hands entries not yet written to the OS (no fsync). */
+  /**
+   * Hands entries not yet written to the OS (no fsync). A failed write (a full disk) is cut back
+   * off the file and rethrown: the entries stay pending, the file ends on a whole entry.
+   */
   writePending(): void {
     this.ensureOpen()
     if (this.entriesOnDisk === this.entryCount) return
@@ -85,24 +95,54 @@ export class IndexFile {
     const length = (this.entryCount - this.entriesOnDisk) * this.entryBytes
     const fd = this.writableFd()
     let written = 0
-    while (written < length) {
-      written += writeSync(fd, this.entries, from + written, length - written, from + written)
+    try {
+      while (written < length) {
+        written += writeSync(fd, this.entries, from + written, length - written, from + written)
+      }
+    } catch (error) {
+      if (written > 0) ftruncateSync(fd, from)
+      throw error
     }
     this.entriesOnDisk = this.entryCount
   }
 
-  /** Writes pending entries and fdatasyncs the file without blocking the event loop. */
+  checkpoint(): IndexCheckpoint {
+    return { entryCount: this.entryCount, entriesOnDisk: this.entriesOnDisk }
+  }
+
+  /** Undoes everything since `checkpoint` (entries added, entries written): memory and file as they were. */
+  rollBackTo(checkpoint: IndexCheckpoint): void {
+    this.ensureOpen()
+    if (this.entriesOnDisk > checkpoint.entriesOnDisk) {
+      ftruncateSync(this.writableFd(), checkpoint.entriesOnDisk * this.entryBytes)
+      this.entriesOnDisk = checkpoint.entriesOnDisk
+    }
+    this.entryCount = Math.min(this.entryCount, checkpoint.entryCount)
+  }
+
+  /**
+   * Writes pending entries and fdatasyncs the file without blocking the event loop. Entries that
+   * find no room (a full disk) stay pending for a later write: what is on disk is still whole
+   * entries, and an index short of some is caught up from the log at open.
+   */
   async flush(): Promise<void> {
-    this.writePending()
+    try {
+      this.writePending()
+    } catch (error) {
+      if (!isErrno(error)) throw error
+    }
     await this.fd?.sync()
   }
 
   /** Writes pending entries (no fsync: call flush first when that matters) and releases the file. */
   close(): void {
     if (this.closed) return
-    this.writePending()
-    this.closed = true
-    this.fd?.close()
+    try {
+      this.writePending()
+    } finally {
+      this.closed = true
+      this.fd?.close()
+    }
   }
 
   /** Closes without writing and removes the file. */

@@ -9,10 +9,23 @@
  * rebuilds its indexes. Closed segments were fsynced when they were rolled, so only their indexes
  * may need rebuilding. A compaction interrupted by a crash is finished or discarded on open (see
  * compaction.ts).
+ *
+ * A full disk: an append whose write fails is cut back (the `.log`, its indexes, and a segment
+ * rolled for it, removed) so the log is exactly as before, and throws StorageFullError; the next
+ * append simply tries again. A failed fsync is different: after one, the kernel may have dropped
+ * the unsynced pages while reads still see them, so nothing written since the last good sync can
+ * be called durable. The log then fails every flush wait and refuses appends
+ * (LogNeedsRecoveryError) until it is reopened, when recovery reads what is really on disk.
  */
 import { mkdirSync, rmSync } from 'node:fs'
 import { compactLog, type CompactionResult } from './compaction.js'
-import { CorruptRecordBatchError, LogClosedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js'
+import {
+  CorruptRecordBatchError,
+  LogClosedError,
+  LogNeedsRecoveryError,
+  OffsetOutOfRangeError,
+  RecordBatchTooLargeError,
+} from './errors.js'
 import { decodeLogConfig, type LogConfig, type LogConfigInput } from './log-config.js'
 import {
   baseOffsetAt,
@@ -28,6 +41,7 @@ import { segmentsToDelete, shouldRollForRetention } from './retention.js'
 import { LogSegment } from './segment/log-segment.js'
 import { finishInterruptedSwaps, listSegmentBaseOffsets } from './segment/segment-files.js'
 import { SyncScheduler } from './sync-scheduler.js'
+import { isOutOfSpace } from './write-failure.js'
 
 export interface LogOptions {
   /** The clock used for segment age and retention; tests pass a virtual one. */
@@ -155,6 +169,9 @@ export class Log {
    */
   appendUnflushed(batches: Buffer, options: AppendOptions = {}): AppendResult {
     this.ensureOpen()
+    if (this.sync.failure !== undefined) {
+      throw new LogNeedsRecoveryError({ dir: this.dir, reason: `an fsync failed: ${String(this.sync.failure)}` })
+    }
     let batchCount = 0
     let recordCount = 0
     let maxTimestamp = -1
@@ -183,8 +200,16 @@ export class Log {
     }
     const lastOffset = nextOffset - 1n
 
-    this.rollIfNeeded(batches.length, lastOffset, maxTimestamp)
-    this.active.append(batches, lastOffset, maxTimestamp)
+    const closedByRoll = this.rollIfNeeded(batches.length, lastOffset, maxTimestamp)
+    try {
+      this.active.append(batches, lastOffset, maxTimestamp)
+    } catch (error) {
+      // The segment rolled for this append is empty: it goes, so the log is as it was.
+      if (closedByRoll !== undefined) this.segments.pop()!.delete()
+      throw error
+    }
+    // Only now is the previous segment closed for good, and so flushed (index entries included).
+    if (closedByRoll !== undefined) this.sync.flushClosedSegment(closedByRoll)
     this.sync.noteWrite()
     return { baseOffset, lastOffset, batchCount, recordCount, logEndOffset: nextOffset }
   }
@@ -268,7 +293,14 @@ export class Log {
   async applyRetention(): Promise<RetentionResult> {
     this.ensureOpen()
     const now = this.nowMs()
-    if (shouldRollForRetention(this.active, this.config, now)) this.rollNow()
+    if (shouldRollForRetention(this.active, this.config, now)) {
+      try {
+        this.rollNow()
+      } catch (error) {
+        // On a full disk retention must still free what it can: the active segment stays for now.
+        if (!isOutOfSpace(error)) throw error
+      }
+    }
     await this.sync.drain()
     const count = segmentsToDelete(this.segments, this.config, now)
     for (const segment of this.segments.splice(0, count)) segment.delete()
@@ -295,10 +327,13 @@ export class Log {
   /** Flushes and closes every file. A second close does nothing. */
   async close(): Promise<void> {
     if (this.closed) return
-    await this.sync.flushNow()
-    this.sync.stop()
-    this.closed = true
-    for (const segment of this.segments) segment.close()
+    try {
+      await this.sync.flushNow()
+    } finally {
+      this.sync.stop()
+      this.closed = true
+      for (const segment of this.segments) segment.close()
+    }
   }
 
   /** Closes the log and removes its directory. */
@@ -321,9 +356,13 @@ export class Log {
     this.segments[index] = replacement
   }
 
-  private rollIfNeeded(incomingBytes: number, lastOffset: bigint, incomingMaxTimestamp: number): void {
+  /**
+   * Starts a new active segment when the incoming batches call for it and returns the one it
+   * replaced, for the caller to flush once the append went through (or to take back if it failed).
+   */
+  private rollIfNeeded(incomingBytes: number, lastOffset: bigint, incomingMaxTimestamp: number): LogSegment | undefined {
     const active = this.active
-    if (active.isEmpty) return
+    if (active.isEmpty) return undefined
     const full = active.sizeBytes + incomingBytes > this.config.segmentBytes
     // As in Kafka, a segment's age is measured in record time: from its first batch's timestamp
     // to the incoming batch's, so replaying old data does not roll a segment per batch.
@@ -333,7 +372,9 @@ export class Log {
       incomingMaxTimestamp - active.firstBatchTimestamp > this.config.segmentMs
     // Index entries hold offsets relative to the segment base as int32.
     const offsetOverflow = lastOffset - active.baseOffset > 2_147_483_647n
-    if (full || old || offsetOverflow) this.rollNow()
+    if (!(full || old || offsetOverflow)) return undefined
+    this.segments.push(LogSegment.create(this.dir, active.nextOffset, this.config.indexIntervalBytes))
+    return active
   }
 
   private rollNow(baseOffset = this.active.nextOffset): void {

@@ -19,6 +19,7 @@
  * and falls back to an older snapshot or to the log itself, which still holds everything.
  */
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { writeFailure } from './write-failure.js'
 import { join } from 'node:path'
 import { Data } from 'effect'
 import { crc32cOfRange } from './record-batch/crc32c.js'
@@ -180,14 +181,20 @@ export const readProducerSnapshot = async (
 export const writeProducerSnapshot = async (dir: string, offset: bigint, bytes: Buffer): Promise<void> => {
   const file = join(dir, snapshotFileName(offset))
   const tmp = file + TMP_SUFFIX
-  const handle = await open(tmp, 'w')
   try {
-    await handle.writeFile(bytes)
-    await handle.sync()
-  } finally {
-    await handle.close()
+    const handle = await open(tmp, 'w')
+    try {
+      await handle.writeFile(bytes)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(tmp, file)
+  } catch (error) {
+    // On a full disk the older snapshots stay and the half-written one goes: it would only hold space.
+    await rm(tmp, { force: true })
+    throw writeFailure(error, tmp, bytes.length)
   }
-  await rename(tmp, file)
   await fsyncDirectory(dir)
 }
 

@@ -177,11 +177,11 @@ export const recoverSegment = (
     chunkBytes: options.chunkBytes,
     onBatch: (batch) => {
       indexer.onBatch(batch.position, Number(batch.baseOffset - segmentBaseOffset), batch.maxTimestamp, batch.sizeBytes)
-      indexer.writeEntriesIfMany()
+      indexer.writeEntriesIfManyAndRoom()
     },
   })
   const truncatedBytes = fileSize - result.validEndPosition
   if (truncatedBytes > 0) ftruncateSync(fd, result.validEndPosition)
-  indexer.writeEntries()
+  indexer.writeEntriesIfRoom()
   return { ...result, truncatedBytes }
 }

@@ -2,7 +2,7 @@
  * What the offset and time indexes share: an IndexFile of fixed-size entries sorted on every
  * field, its file lifecycle, and the one binary search both use.
  */
-import type { IndexFile } from './index-file.js'
+import type { IndexCheckpoint, IndexFile } from './index-file.js'
 
 export abstract class SparseIndex {
   protected constructor(
@@ -29,6 +29,14 @@ export abstract class SparseIndex {
 
   writePending(): void {
     this.index.writePending()
+  }
+
+  checkpoint(): IndexCheckpoint {
+    return this.index.checkpoint()
+  }
+
+  rollBackTo(checkpoint: IndexCheckpoint): void {
+    this.index.rollBackTo(checkpoint)
   }
 
   flush(): Promise<void> {

@@ -15,12 +15,20 @@ export class SyncScheduler {
   private inFlight: Promise<void> | undefined
   private readonly closedSegmentFlushes = new Set<Promise<void>>()
   private timer: NodeJS.Timeout | undefined
-  private failure: unknown
+  private failureValue: unknown
 
   constructor(
     private readonly policy: FlushPolicy,
     private readonly active: () => Flushable,
   ) {}
+
+  /**
+   * The first failed fsync, kept for good: after one the kernel may have dropped pages it never
+   * wrote, so no later sync can vouch for what came before it (PostgreSQL's "fsyncgate").
+   */
+  get failure(): unknown {
+    return this.failureValue
+  }
 
   /** Called after each write, synchronously. */
   noteWrite(): void {
@@ -36,7 +44,7 @@ export class SyncScheduler {
 
   /** Resolves when the writes noted so far are done by the policy's standard. */
   policyBarrier(): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure)
+    if (this.failureValue !== undefined) return Promise.reject(this.failureValue)
     if (this.policy === 'every-batch') return this.syncUpTo(this.writeGeneration)
     return Promise.resolve()
   }
@@ -49,7 +57,7 @@ export class SyncScheduler {
       },
       (error: unknown) => {
         this.closedSegmentFlushes.delete(flushing)
-        this.failure ??= error
+        this.failureValue ??= error
       },
     )
     this.closedSegmentFlushes.add(flushing)
@@ -88,12 +96,12 @@ export class SyncScheduler {
       try {
         await this.inFlight
       } catch (error) {
-        this.failure ??= error
+        this.failureValue ??= error
         throw error
       } finally {
         this.inFlight = undefined
       }
     }
-    if (this.failure !== undefined) throw this.failure
+    if (this.failureValue !== undefined) throw this.failureValue
   }
 }

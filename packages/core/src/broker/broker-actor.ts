@@ -34,7 +34,8 @@ import { CorruptClusterFileError, InternalTopicError, TopicNameCollisionError } 
 import type { BrokerMessage, ProducerIdentity, TopicDescription, TopicMetadata } from './broker-protocol.js'
 import { type BrokerCommand, GroupDirectory } from './group-directory.js'
 import { ProducerIdBlock } from './producer-id-block.js'
-import { readTopicRegistry, type TopicRecord, topicRegistryFile, writeTopicRegistry } from './topic-registry.js'
+import { ensureMetadataReserve } from './metadata-reserve.js'
+import { clusterDir, readTopicRegistry, type TopicRecord, topicRegistryFile, writeTopicRegistry } from './topic-registry.js'
 
 export interface BrokerOptions {
   /** The clock partitions use for retention and segment age; tests pass a virtual one. */
@@ -63,6 +64,8 @@ interface BrokerState {
 /** Reads what the broker persisted; a file that does not decode is a CorruptClusterFileError. */
 const loadState = (config: BrokerConfig): BrokerState => {
   const records = readTopicRegistry(config.dataDir)
+  // Room for the registry on a full disk (deleteTopic must work then): see metadata-reserve.ts.
+  ensureMetadataReserve(clusterDir(config.dataDir))
   const topics = records.map((record) => {
     try {
       const topicConfig = decodeLogConfig(record.config, config.defaultTopicConfig)
@@ -192,7 +195,7 @@ class BrokerActor implements Actor<BrokerCommand> {
   private async deleteTopic(name: string): Promise<void> {
     const topic = this.topicNamed(name)
     if (isInternalTopic(name)) throw new InternalTopicError({ topic: name, operation: 'delete' })
-    this.persist(Array.from(this.topics.values()).filter((other) => other !== topic))
+    this.persist(Array.from(this.topics.values()).filter((other) => other !== topic), { freesSpace: true })
     this.topics.delete(name)
     this.topicsChanged()
     await Promise.all(
@@ -295,13 +298,13 @@ class BrokerActor implements Actor<BrokerCommand> {
     return { overrides: kept, config }
   }
 
-  private persist(topics: Iterable<Topic>): void {
+  private persist(topics: Iterable<Topic>, options: { readonly freesSpace?: boolean } = {}): void {
     const records: TopicRecord[] = Array.from(topics, (topic) => ({
       name: topic.name,
       partitions: topic.partitionCount,
       config: topic.overrides,
     }))
-    writeTopicRegistry(this.config.dataDir, records)
+    writeTopicRegistry(this.config.dataDir, records, options)
   }
 
   private spawnPartitions(topic: Topic, from: number): void {

@@ -68,8 +68,12 @@ export const readTopicRegistry = (dataDir: string): TopicRecord[] => {
   return decoded.topics.map((topic) => ({ name: topic.name, partitions: topic.partitions, config: topic.config }))
 }
 
-/** Replaces the persisted topics by `topics`, atomically. */
-export const writeTopicRegistry = (dataDir: string, topics: Iterable<TopicRecord>): void => {
+/**
+ * Replaces the persisted topics by `topics`, atomically. `freesSpace` when the write is what lets
+ * space be freed (a topic deleted): on a full disk it may use the reserve (see atomic-file.ts).
+ */
+export const writeTopicRegistry = (dataDir: string, topics: Iterable<TopicRecord>, options: { readonly freesSpace?: boolean } = {}): void => {
   const records = Array.from(topics, (topic) => ({ name: topic.name, partitions: topic.partitions, config: topic.config }))
-  writeFileAtomically(topicRegistryFile(dataDir), `${JSON.stringify({ version: REGISTRY_VERSION, topics: records }, null, 2)}\n`)
+  const content = `${JSON.stringify({ version: REGISTRY_VERSION, topics: records }, null, 2)}\n`
+  writeFileAtomically(topicRegistryFile(dataDir), content, { useReserve: options.freesSpace === true })
 }

@@ -10,7 +10,8 @@ import type { Partitioner, PartitionerArgs } from './partitioner.js'
 /** Who hears what became of a record: one object per send() call or per produce() subscription. */
 export interface RecordSink {
   delivered(index: number, topic: string, partition: number, offset: bigint, timestamp: number): void
-  failed(index: number, error: unknown): void
+  /** `partition` when the record had one (it was in a batch), for the caller to say where it failed. */
+  failed(index: number, error: unknown, partition?: number): void
 }
 
 /** A serialized record on its way into a batch, and whom to tell about it. */

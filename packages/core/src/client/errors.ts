@@ -42,6 +42,39 @@ export class InvalidProducerRecordError extends Data.TaggedError('InvalidProduce
   }
 }
 
+/** What became of one record of a send() call: written at `offset`, or not written, with `error`. */
+export type SendRecordResult =
+  | { readonly index: number; readonly written: true; readonly partition: number; readonly offset: bigint }
+  | {
+      readonly index: number
+      readonly written: false
+      /** The partition it was meant for; undefined when it failed before one was chosen. */
+      readonly partition: number | undefined
+      readonly error: unknown
+    }
+
+/**
+ * A send() of several records of which some were written and some not (a partition's disk was
+ * full, say): `results` says, per record in call order, which offset it got or why it failed.
+ * Retry only the records not written, or the written ones are there twice.
+ */
+export class PartialSendError extends Data.TaggedError('PartialSendError')<{
+  readonly topic: string
+  readonly results: readonly SendRecordResult[]
+}> {
+  get written(): number {
+    return this.results.filter((result) => result.written).length
+  }
+  override get message(): string {
+    const failed = this.results.filter((result) => !result.written)
+    const first = failed[0] as Extract<SendRecordResult, { readonly written: false }> | undefined
+    return (
+      `send() to topic "${this.topic}": ${this.written} of ${this.results.length} records were written, ` +
+      `${failed.length} were not (record ${first?.index}: ${first === undefined ? '' : describeCause(first.error)}); see results`
+    )
+  }
+}
+
 /** A fetched record whose key or value its topic's serde could not read (onDecodeError 'fail'). */
 export class RecordDecodeError extends Data.TaggedError('RecordDecodeError')<{
   readonly topic: string

@@ -20,6 +20,7 @@ export {
   InvalidProducerRecordError,
   NoCommittedOffsetError,
   NotAConsumerRecordError,
+  PartialSendError,
   PartitionAssignmentError,
   PartitionOffsetOutOfRangeError,
   RecordDecodeError,
@@ -32,6 +33,7 @@ export type { ClientLogger, ConsumerOptionsInput, DecodeErrorPolicy, ProducerOpt
 export { createDefaultPartitioner, keyedPartition, murmur2 } from './partitioner.js'
 export type { BatchAwarePartitioner, Partitioner, PartitionerArgs } from './partitioner.js'
 export { Producer } from './producer.js'
+export type { SendRecordResult } from './errors.js'
 export type { ConsumerRecord, HeadersInput, ProducerRecord, RecordHeader, RecordMetadata, TopicPartition } from './records.js'
 export type { RawRecord } from './record-decoder.js'
 export type { ProducerStats } from './sender.js'

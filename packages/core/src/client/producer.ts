@@ -13,7 +13,7 @@ import { SerializationError } from '../serde/errors.js'
 import type { SerdeContext } from '../serde/serde.js'
 import { type PendingRecord, type RecordSink, RecordAccumulator, type TopicQueues } from './accumulator.js'
 import type { ClusterConnection } from './cluster-connection.js'
-import { InvalidProducerRecordError } from './errors.js'
+import { InvalidProducerRecordError, PartialSendError, type SendRecordResult } from './errors.js'
 import { MetadataCache } from './metadata.js'
 import { decodeProducerOptions, type ProducerOptions, type ProducerOptionsInput } from './options.js'
 import { InvalidHeaderShape, normalizeHeaders, type ProducerRecord, type RecordMetadata } from './records.js'
@@ -37,18 +37,25 @@ const bytesFrom = (serialized: unknown, context: SerdeContext): Buffer | null =>
   throw new SerializationError({ topic: context.topic, target: context.target, path: '', issues: [{ path: '', message }] })
 }
 
-/** The sink of one send() call: one promise, settled when every record has been heard of. */
+/**
+ * The sink of one send() call: one promise, settled when every record has been heard of. When
+ * none was written it rejects with the (first) failure itself; when some were and some were not,
+ * with a PartialSendError saying which, so that a retry need not duplicate the written ones.
+ */
 class SendCall implements RecordSink {
   readonly results: RecordMetadata[]
   readonly promise: Promise<RecordMetadata | RecordMetadata[]>
   private remaining: number
   private settled = false
+  /** Per record, when it failed: why and where; allocated at the first failure only. */
+  private failures: Array<{ readonly error: unknown; readonly partition: number | undefined } | undefined> | undefined
   private resolve!: (value: RecordMetadata | RecordMetadata[]) => void
   private reject!: (error: unknown) => void
 
   constructor(
     count: number,
     private readonly single: boolean,
+    private readonly topic: string,
   ) {
     this.results = new Array(count)
     this.remaining = count
@@ -60,16 +67,28 @@ class SendCall implements RecordSink {
 
   delivered(index: number, topic: string, partition: number, offset: bigint, timestamp: number): void {
     this.results[index] = { topic, partition, offset, timestamp }
-    if (--this.remaining === 0 && !this.settled) {
-      this.settled = true
-      this.resolve(this.single ? this.results[0] : this.results)
-    }
+    if (--this.remaining === 0) this.settle()
   }
 
-  failed(_index: number, error: unknown): void {
+  failed(index: number, error: unknown, partition?: number): void {
+    this.failures ??= new Array(this.results.length)
+    this.failures[index] ??= { error, partition }
+    if (--this.remaining === 0) this.settle()
+  }
+
+  private settle(): void {
     if (this.settled) return
     this.settled = true
-    this.reject(error)
+    const failures = this.failures
+    if (failures === undefined) return this.resolve(this.single ? this.results[0] : this.results)
+    const results: SendRecordResult[] = Array.from({ length: this.results.length }, (_, index) => {
+      const failure = failures[index]
+      if (failure !== undefined) return { index, written: false, partition: failure.partition, error: failure.error }
+      const { partition, offset } = this.results[index]!
+      return { index, written: true, partition, offset }
+    })
+    if (!results.some((result) => result.written)) return this.reject(failures.find((failure) => failure !== undefined)!.error)
+    this.reject(new PartialSendError({ topic: this.topic, results }))
   }
 }
 
@@ -111,9 +130,10 @@ export class Producer {
     const single = !Array.isArray(input)
     const records = (single ? [input] : input) as readonly ProducerRecord<unknown, unknown>[]
     if (records.length === 0) return Promise.resolve([])
-    const call = new SendCall(records.length, single)
+    let call: SendCall
     try {
       const prepared = this.prepareTopic(topic)
+      call = new SendCall(records.length, single, prepared.name)
       const now = Date.now()
       const pending: PendingRecord[] = new Array(records.length)
       // Everything is serialized before anything is appended: a call is sent whole or not at all.
@@ -246,12 +266,8 @@ export class Producer {
       },
       (error: unknown) => {
         this.waiting.delete(topic)
-        const told = new Set<RecordSink>()
-        for (let i = 0; i < waiting.count; i++) {
-          if (told.has(waiting.sinks[i])) continue
-          told.add(waiting.sinks[i])
-          waiting.sinks[i].failed(waiting.indexes[i], error)
-        }
+        // Every record hears it: a send() call settles once all of its records have.
+        for (let i = 0; i < waiting.count; i++) waiting.sinks[i].failed(waiting.indexes[i], error)
       },
     )
     return waiting
@@ -259,20 +275,23 @@ export class Producer {
 
   private release(waiting: WaitingRecords<PreparedTopic>, queues: TopicQueues): void {
     const { topics, records, sinks, indexes, sentAt } = waiting
-    // A call with a record for a partition that does not exist is refused as a whole.
-    const refused = new Set<RecordSink>()
+    // A call with a record for a partition that does not exist is refused as a whole; each of
+    // its records hears why (a send() call settles once all of its records have).
+    const refused = new Map<RecordSink, unknown>()
     for (let i = 0; i < waiting.count; i++) {
       const partition = records[i].partition ?? -1
       if (partition < queues.partitionCount || refused.has(sinks[i])) continue
-      refused.add(sinks[i])
-      sinks[i].failed(indexes[i], this.unknownPartition(queues, partition))
+      refused.set(sinks[i], this.unknownPartition(queues, partition))
     }
     for (let i = 0; i < waiting.count; i++) {
-      if (refused.has(sinks[i])) continue
+      if (refused.has(sinks[i])) {
+        sinks[i].failed(indexes[i], refused.get(sinks[i]))
+        continue
+      }
       try {
         this.accumulator.append(queues, this.serialize(topics[i], records[i], sinks[i], indexes[i], sentAt[i]))
       } catch (error) {
-        refused.add(sinks[i])
+        refused.set(sinks[i], error)
         sinks[i].failed(indexes[i], error)
       }
     }

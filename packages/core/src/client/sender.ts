@@ -157,7 +157,7 @@ export class Sender {
     // Whether the partition kept the batch is unknown: start the sequences over under a new id.
     if (this.options.idempotent && batch.identityGeneration === this.identityGeneration) this.identity = undefined
     this.counters.failedRecords += batch.count
-    for (let i = 0; i < batch.count; i++) batch.sinks[i].failed(batch.indexes[i], error)
+    for (let i = 0; i < batch.count; i++) batch.sinks[i].failed(batch.indexes[i], error, batch.partition)
     batch.finish()
     this.trySend(queue)
   }

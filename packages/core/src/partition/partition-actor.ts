@@ -14,10 +14,17 @@
  * - The factory opens the log and loads the producer state, so a supervisor restart rebuilds
  *   everything from storage; a config set by AlterConfig survives restarts.
  * - postStop fails parked fetches with ClosedError, closes the log and snapshots producer state.
+ * - A full disk fails only the Produce requests whose append did not fit (StorageFullError, as
+ *   data; the log cut the batch back and the producer state never saw it), and the partition
+ *   goes on serving fetches, retention and deletion; appends resume when space comes back. A
+ *   snapshot or compaction with no room is skipped until the next Maintain. A failed fsync (or a
+ *   cut-back that failed) leaves the log's disk state unknown: the handler throws, so the burst is
+ *   never acknowledged, and the supervisor's restart reopens (recovers) the log.
  */
 import { join } from 'node:path'
 import {
   decodeLogConfig,
+  isOutOfSpace,
   Log,
   type LogConfigInput,
   type LogOptions,
@@ -25,12 +32,14 @@ import {
   producerEpochAt,
   producerIdAt,
   ProducerStateManager,
+  StorageFullError,
+  StorageWriteError,
 } from '@rivulet/storage'
 import { absurd, type Actor, type ActorContext, type ActorFactory } from '../actor/actor.js'
 import { type ActorPath, actorPath } from '../actor/actor-path.js'
 import { type ReplyTo, replyToOf } from '../actor/actor-ref.js'
-import type { BrokerLogger } from '../broker/broker-logger.js'
 import { InternalTopicError } from '../broker/broker-errors.js'
+import { type BrokerLogger, consoleBrokerLogger } from '../broker/broker-logger.js'
 import { ClosedError, OutOfOrderSequenceError, ProducerFencedError } from '../errors.js'
 import { isInternalTopic } from '../group/offsets-topic.js'
 import type { FetchResult, PartitionMessage, ProduceResult } from './partition-protocol.js'
@@ -103,7 +112,12 @@ class PartitionActor implements Actor<PartitionCommand> {
   private pending: PendingReply[] = []
   private maintainTimer: ReturnType<typeof setInterval> | undefined = undefined
   private deleted = false
+  /** Whether the last append failed for want of space: said once to the operator, and once when it clears. */
+  private outOfSpace = false
+  /** Whether the last producer-state snapshot found no room: said once until one is written again. */
+  private snapshotRefused = false
   private readonly name: string
+  private readonly logger: BrokerLogger
 
   constructor(
     private readonly options: PartitionActorOptions,
@@ -116,6 +130,7 @@ class PartitionActor implements Actor<PartitionCommand> {
     // Everything that survived on disk counts as committed on a single node.
     this.highWatermark = log.logEndOffset
     this.name = `${options.topic}-${options.partition}`
+    this.logger = options.logger ?? consoleBrokerLogger
   }
 
   preStart(context: ActorContext<PartitionCommand>): void {
@@ -191,8 +206,10 @@ class PartitionActor implements Actor<PartitionCommand> {
     clearInterval(this.maintainTimer)
     this.parked.failAll(this.closedError())
     if (this.deleted) return
+    // A close that fails (a log that could not be flushed) throws before the snapshot: such a log is
+    // recovered at open, and a snapshot could describe batches recovery cuts.
     await this.log.close()
-    await this.producers.takeSnapshot(this.log.logEndOffset)
+    await this.snapshotIfRoom()
   }
 
   /** Checks and appends one batch; its reply waits for the burst's commit. */
@@ -235,7 +252,16 @@ class PartitionActor implements Actor<PartitionCommand> {
           return absurd(sequence)
       }
     }
-    const appended = this.log.appendUnflushed(batch)
+    let appended
+    try {
+      appended = this.log.appendUnflushed(batch)
+    } catch (error) {
+      if (!(error instanceof StorageFullError || error instanceof StorageWriteError)) throw error
+      // The log cut the batch back: nothing of it is on disk or in the producer state; a retry is a first try.
+      this.noteAppendFailed(error)
+      return replyTo.fail(error)
+    }
+    this.noteAppendSucceeded()
     if (check.idempotent) this.producers.onAppendBatch(batch, 0)
     this.pending.push({ replyTo, baseOffset: appended.baseOffset, duplicate: false })
   }
@@ -293,8 +319,46 @@ class PartitionActor implements Actor<PartitionCommand> {
 
   private async maintain(): Promise<void> {
     await this.log.applyRetention()
-    if (this.log.config.cleanupPolicy !== 'delete') await this.log.compact()
-    await this.producers.takeSnapshot(this.log.logEndOffset)
+    if (this.log.config.cleanupPolicy !== 'delete') {
+      try {
+        await this.log.compact()
+      } catch (error) {
+        if (!isOutOfSpace(error)) throw error
+        this.logger.warn(`partition ${this.name}: no space to compact; retried at the next maintenance`, { cause: String(error) })
+      }
+    }
+    await this.snapshotIfRoom()
+  }
+
+  /** The producer-state snapshot is a shortcut for the next open, not data: on a full disk it waits. */
+  private async snapshotIfRoom(): Promise<void> {
+    try {
+      await this.producers.takeSnapshot(this.log.logEndOffset)
+      this.snapshotRefused = false
+    } catch (error) {
+      if (!isOutOfSpace(error)) throw error
+      if (this.snapshotRefused) return
+      this.snapshotRefused = true
+      this.logger.warn(`partition ${this.name}: no space for the producer-state snapshot; the log is replayed instead at the next open`, {
+        cause: String(error),
+      })
+    }
+  }
+
+  private noteAppendFailed(error: StorageFullError | StorageWriteError): void {
+    if (this.outOfSpace) return
+    this.outOfSpace = true
+    this.logger.error(`partition ${this.name}: appends fail, produce requests are refused until space is freed`, {
+      file: error.file,
+      bytes: error.bytes,
+      code: error.code,
+    })
+  }
+
+  private noteAppendSucceeded(): void {
+    if (!this.outOfSpace) return
+    this.outOfSpace = false
+    this.logger.warn(`partition ${this.name}: appends resumed`)
   }
 
   private async deleteLog(context: ActorContext<PartitionCommand>): Promise<void> {

@@ -11,9 +11,12 @@
  * offset entry (entries are written in batches, so the newest may be lost), and rebuilds them
  * when they are missing or contradict the log. An invalid batch found in a closed segment is not
  * cut but reported (`corruption`), and no read ever returns it: every batch read is CRC-checked.
+ * A failed write (a full disk): append cuts the `.log` and both indexes back to where they ended
+ * before it and throws StorageFullError (or StorageWriteError); the segment takes appends again at
+ * once. Index entries are derived data: flush and close keep going when they cannot be written.
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs'
-import { CorruptIndexError, CorruptRecordBatchError, LogClosedError } from '../errors.js'
+import { CorruptIndexError, CorruptRecordBatchError, LogClosedError, LogNeedsRecoveryError } from '../errors.js'
 import { OffsetIndex } from '../offset-index.js'
 import { recoverSegment, scanBatches, type InvalidBatch, type ScanResult } from '../recovery.js'
 import {
@@ -34,6 +37,7 @@ import {
 import { NO_TIMESTAMP, SegmentIndexer } from './segment-indexer.js'
 import { segmentFilePath } from './segment-files.js'
 import { SyncableFd } from '../syncable-fd.js'
+import { isErrno, writeFailure } from '../write-failure.js'
 
 const INT32_MAX = 0x7fffffff
 
@@ -75,6 +79,8 @@ export class LogSegment {
   private readonly indexer: SegmentIndexer
   private readonly fdSync: SyncableFd
   private closed = false
+  /** Set when cutting back a failed append failed too: what is on disk is unknown, appends are refused. */
+  private unknownState: string | undefined
 
   private constructor(
     readonly dir: string,
@@ -101,15 +107,26 @@ export class LogSegment {
     indexIntervalBytes: number,
     options: { readonly contiguousOffsets?: boolean } = {},
   ): LogSegment {
-    const fd = openSync(segmentFilePath(dir, baseOffset, '.log'), 'wx+')
+    const logFile = segmentFilePath(dir, baseOffset, '.log')
+    let fd: number
     try {
-      const offsetIndex = OffsetIndex.create(segmentFilePath(dir, baseOffset, '.index'), baseOffset)
+      fd = openSync(logFile, 'wx+')
+    } catch (error) {
+      throw writeFailure(error, logFile, 0)
+    }
+    let offsetIndex: OffsetIndex | undefined
+    try {
+      offsetIndex = OffsetIndex.create(segmentFilePath(dir, baseOffset, '.index'), baseOffset)
       const timeIndex = TimeIndex.create(segmentFilePath(dir, baseOffset, '.timeindex'), baseOffset)
       const contiguous = options.contiguousOffsets ?? true
       return new LogSegment(dir, baseOffset, indexIntervalBytes, fd, offsetIndex, timeIndex, contiguous)
     } catch (error) {
+      // Nothing is in these files yet: a segment that could not be made whole leaves nothing behind.
       closeSync(fd)
-      throw error
+      offsetIndex?.delete()
+      rmSync(logFile, { force: true })
+      rmSync(segmentFilePath(dir, baseOffset, '.index'), { force: true })
+      throw writeFailure(error, dir, 0)
     }
   }
 
@@ -199,6 +216,7 @@ export class LogSegment {
     this.ensureOpen()
     if (batches.length === 0) return
     if (this.corruptionValue !== undefined) throw new CorruptRecordBatchError({ file: this.file, ...this.corruptionValue })
+    if (this.unknownState !== undefined) throw new LogNeedsRecoveryError({ dir: this.dir, reason: this.unknownState })
     const headers = checkAppendedBatches(batches, this.next - 1n, this.contiguousOffsets, this.file)
     if (headers.lastOffset !== lastOffset || headers.maxTimestamp !== maxTimestamp) {
       throw new RangeError(
@@ -210,19 +228,27 @@ export class LogSegment {
       throw new RangeError(`${this.file}: ${batches.length} bytes up to offset ${lastOffset} do not fit; roll a new segment`)
     }
     const start = this.size
+    const indexesBefore = this.indexer.checkpoint()
     try {
       for (let written = 0; written < batches.length; ) {
         written += writeSync(this.fd, batches, written, batches.length - written, start + written)
       }
+      for (let at = 0; at < batches.length; at += batchSizeAt(batches, at)) {
+        const relativeOffset = Number(baseOffsetAt(batches, at) - this.baseOffset)
+        this.indexer.onBatch(start + at, relativeOffset, maxTimestampAt(batches, at), batchSizeAt(batches, at))
+      }
+      this.indexer.writeEntriesIfMany()
     } catch (error) {
-      ftruncateSync(this.fd, start) // leave no partial batch behind a failed write
-      throw error
+      // A rejected batch leaves nothing behind: not a partial batch, not an index entry for it.
+      try {
+        ftruncateSync(this.fd, start)
+        this.indexer.rollBackTo(indexesBefore)
+      } catch (cutError) {
+        this.unknownState = `cutting ${this.file} back to ${start} bytes after a failed append failed: ${String(cutError)}`
+        throw new LogNeedsRecoveryError({ dir: this.dir, reason: this.unknownState })
+      }
+      throw writeFailure(error, this.file, batches.length)
     }
-    for (let at = 0; at < batches.length; at += batchSizeAt(batches, at)) {
-      const relativeOffset = Number(baseOffsetAt(batches, at) - this.baseOffset)
-      this.indexer.onBatch(start + at, relativeOffset, maxTimestampAt(batches, at), batchSizeAt(batches, at))
-    }
-    this.indexer.writeEntriesIfMany()
     if (start === 0) this.firstTimestamp = maxTimestampAt(batches, 0)
     this.size = start + batches.length
     this.next = lastOffset + 1n
@@ -307,7 +333,7 @@ export class LogSegment {
   /** fdatasyncs the log and both indexes, off the event loop. */
   async flush(): Promise<void> {
     this.ensureOpen()
-    this.indexer.writeEntries()
+    this.indexer.writeEntriesIfRoom()
     await Promise.all([this.flushData(), this.timeIndex.flush(), this.offsetIndex.flush()])
   }
 
@@ -323,9 +349,16 @@ export class LogSegment {
   /** Writes buffered index entries and releases the files; no fsync (flush first when that matters). */
   close(): void {
     if (this.closed) return
-    this.indexer.writeEntries()
-    this.timeIndex.close()
-    this.offsetIndex.close()
+    this.indexer.writeEntriesIfRoom()
+    // Each index releases its file even when its last entries cannot be written (a full disk):
+    // they are found missing at open and caught up from the log.
+    for (const index of [this.timeIndex, this.offsetIndex]) {
+      try {
+        index.close()
+      } catch (error) {
+        if (!isErrno(error)) throw error
+      }
+    }
     this.release()
   }
 
@@ -394,14 +427,14 @@ export class LogSegment {
       contiguous: this.contiguousOffsets,
       onBatch: (batch) => {
         this.indexer.onBatch(batch.position, Number(batch.baseOffset - this.baseOffset), batch.maxTimestamp, batch.sizeBytes)
-        this.indexer.writeEntriesIfMany()
+        this.indexer.writeEntriesIfManyAndRoom()
       },
     })
   }
 
   /** Takes nextOffset, firstBatchTimestamp and corruption from a scan to the log's end (or its first invalid batch). */
   private adoptScan(result: ScanResult): void {
-    this.indexer.writeEntries()
+    this.indexer.writeEntriesIfRoom()
     this.corruptionValue = result.invalid
     this.next = result.lastOffset === undefined ? this.baseOffset : result.lastOffset + 1n
     const hasBatches = this.next !== this.baseOffset

@@ -8,8 +8,19 @@
  * a resumed scan starts on). The offset entry names the batch start; the time entry, added at the
  * same moment if the max timestamp grew, names the batch where that max was first reached.
  */
+import type { IndexCheckpoint } from '../index-file.js'
 import type { OffsetIndex } from '../offset-index.js'
 import type { TimeIndex } from '../time-index.js'
+import { isErrno } from '../write-failure.js'
+
+/** The indexer and both indexes as they were before an append, to undo it when the append fails. */
+export interface IndexerCheckpoint {
+  readonly bytesSinceLastEntry: number
+  readonly maxTimestamp: number
+  readonly offsetOfMaxTimestamp: number
+  readonly offsetIndex: IndexCheckpoint
+  readonly timeIndex: IndexCheckpoint
+}
 
 /** Kafka's "no timestamp"; a max timestamp at or below it never makes a time index entry. */
 export const NO_TIMESTAMP = -1
@@ -61,6 +72,42 @@ export class SegmentIndexer {
    */
   writeEntriesIfMany(): void {
     if (this.offsetIndex.pendingEntryCount >= ENTRIES_PER_WRITE) this.writeEntries()
+  }
+
+  checkpoint(): IndexerCheckpoint {
+    return {
+      bytesSinceLastEntry: this.bytesSinceLastEntry,
+      maxTimestamp: this.maxTimestamp,
+      offsetOfMaxTimestamp: this.offsetOfMaxTimestamp,
+      offsetIndex: this.offsetIndex.checkpoint(),
+      timeIndex: this.timeIndex.checkpoint(),
+    }
+  }
+
+  /** Back to `checkpoint`: the entries an undone append added are gone from memory and files. */
+  rollBackTo(checkpoint: IndexerCheckpoint): void {
+    this.timeIndex.rollBackTo(checkpoint.timeIndex)
+    this.offsetIndex.rollBackTo(checkpoint.offsetIndex)
+    this.bytesSinceLastEntry = checkpoint.bytesSinceLastEntry
+    this.maxTimestamp = checkpoint.maxTimestamp
+    this.offsetOfMaxTimestamp = checkpoint.offsetOfMaxTimestamp
+  }
+
+  /**
+   * writeEntriesIfMany / writeEntries for every path but append (open, recovery, flush, close): on
+   * a full disk the entries stay buffered for a later write, and an index found short at open is
+   * caught up from the log. Append must fail instead, so that it can be cut back whole.
+   */
+  writeEntriesIfManyAndRoom(): void {
+    if (this.offsetIndex.pendingEntryCount >= ENTRIES_PER_WRITE) this.writeEntriesIfRoom()
+  }
+
+  writeEntriesIfRoom(): void {
+    try {
+      this.writeEntries()
+    } catch (error) {
+      if (!isErrno(error)) throw error
+    }
   }
 
   writeEntries(): void {
