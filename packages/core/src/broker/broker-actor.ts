@@ -29,7 +29,7 @@ import { partitionActor, type PartitionActorOptions, partitionLogDir, partitionP
 import type { PartitionMessage } from '../partition/partition-protocol.js'
 import { topicNamesCollide, validateTopicName } from '../topic-name.js'
 import { type BrokerConfig, type BrokerConfigInput, decodeBrokerConfig } from './broker-config.js'
-import type { BrokerLogger } from './broker-logger.js'
+import { type BrokerLogger, consoleBrokerLogger } from './broker-logger.js'
 import { CorruptClusterFileError, InternalTopicError, TopicNameCollisionError } from './broker-errors.js'
 import type { BrokerMessage, ProducerIdentity, TopicDescription, TopicMetadata } from './broker-protocol.js'
 import { type BrokerCommand, GroupDirectory } from './group-directory.js'
@@ -61,7 +61,7 @@ interface BrokerState {
 }
 
 /** Reads what the broker persisted; a file that does not decode is a CorruptClusterFileError. */
-const loadState = (config: BrokerConfig): BrokerState => {
+const loadState = (config: BrokerConfig, logger: BrokerLogger): BrokerState => {
   const records = readTopicRegistry(config.dataDir)
   const topics = records.map((record) => {
     try {
@@ -72,7 +72,7 @@ const loadState = (config: BrokerConfig): BrokerState => {
       throw new CorruptClusterFileError({ file, reason: `topic "${record.name}": ${(error as Error).message}` })
     }
   })
-  return { topics, producerIds: ProducerIdBlock.load(config.dataDir) }
+  return { topics, producerIds: ProducerIdBlock.load(config.dataDir, logger) }
 }
 
 /**
@@ -81,11 +81,12 @@ const loadState = (config: BrokerConfig): BrokerState => {
  */
 export const startBroker = (system: ActorSystem, input: BrokerConfigInput, options: BrokerOptions = {}): ActorRef<BrokerMessage> => {
   const config = decodeBrokerConfig(input)
-  let loaded: BrokerState | undefined = loadState(config)
+  const logger = options.logger ?? consoleBrokerLogger
+  let loaded: BrokerState | undefined = loadState(config, logger)
   return system.spawn<BrokerCommand>(
     brokerPath(config.clusterId, config.nodeId),
     (context) => {
-      const state = loaded ?? loadState(config)
+      const state = loaded ?? loadState(config, logger)
       loaded = undefined
       return new BrokerActor(config, options, context.system, state, context.self)
     },

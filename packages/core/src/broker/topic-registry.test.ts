@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../partition/test-support/records.js'
 import { CorruptClusterFileError } from './broker-errors.js'
-import { ProducerIdBlock } from './producer-id-block.js'
 import { readTopicRegistry, topicRegistryFile, writeTopicRegistry } from './topic-registry.js'
 
 const dirs: (() => void)[] = []
@@ -51,29 +50,5 @@ describe('topic registry', () => {
     expect(corrupt('{"version":1,"topics":[{"name":"a b","partitions":1,"config":{}}]}').reason).toContain('invalid topic name')
     const twice = '{"version":1,"topics":[{"name":"t","partitions":1,"config":{}},{"name":"t","partitions":2,"config":{}}]}'
     expect(corrupt(twice).reason).toContain('listed twice')
-  })
-})
-
-describe('producer id block', () => {
-  it('never hands out an id twice, across reloads', () => {
-    const dataDir = fresh()
-    const seen = new Set<bigint>()
-    for (let run = 0; run < 4; run++) {
-      const block = ProducerIdBlock.load(dataDir, 3n)
-      for (let i = 0; i < run + 2; i++) {
-        const id = block.allocate()
-        expect(seen.has(id)).toBe(false)
-        seen.add(id)
-      }
-    }
-    expect(seen.size).toBe(2 + 3 + 4 + 5)
-  })
-
-  it('starts at 0 and skips the unused rest of a block after a reload', () => {
-    const dataDir = fresh()
-    const first = ProducerIdBlock.load(dataDir, 10n)
-    expect(first.allocate()).toBe(0n)
-    expect(first.allocate()).toBe(1n)
-    expect(ProducerIdBlock.load(dataDir, 10n).allocate()).toBe(10n)
   })
 })
