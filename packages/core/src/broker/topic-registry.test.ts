@@ -17,15 +17,22 @@ afterEach(() => {
 describe('topic registry', () => {
   it('reads back what was written, and nothing before the first write', () => {
     const dataDir = fresh()
-    expect(readTopicRegistry(dataDir)).toEqual([])
+    expect(readTopicRegistry(dataDir)).toBeUndefined()
     const topics = [
-      { name: 'orders', partitions: 3, config: { retentionMs: 1000 } },
-      { name: 'a.b_c-d', partitions: 1, config: { flush: { everyMs: 5 } } },
+      { name: 'orders', partitions: 3, config: { retentionMs: 1000 }, topicId: 'id-1' },
+      { name: 'a.b_c-d', partitions: 1, config: { flush: { everyMs: 5 } }, topicId: 'id-2' },
     ]
     writeTopicRegistry(dataDir, topics)
-    expect(readTopicRegistry(dataDir)).toEqual(topics)
-    writeTopicRegistry(dataDir, topics.slice(1))
-    expect(readTopicRegistry(dataDir)).toEqual(topics.slice(1))
+    expect(readTopicRegistry(dataDir)).toEqual({ topics, deletedTopicIds: [] })
+    writeTopicRegistry(dataDir, topics.slice(1), ['id-1'])
+    expect(readTopicRegistry(dataDir)).toEqual({ topics: topics.slice(1), deletedTopicIds: ['id-1'] })
+  })
+
+  it('reads a file written before topic ids and tombstones existed', () => {
+    const dataDir = fresh()
+    writeTopicRegistry(dataDir, [])
+    writeFileSync(topicRegistryFile(dataDir), '{"version":1,"topics":[{"name":"t","partitions":2,"config":{}}]}')
+    expect(readTopicRegistry(dataDir)).toEqual({ topics: [{ name: 't', partitions: 2, config: {}, topicId: undefined }], deletedTopicIds: [] })
   })
 
   it('refuses a corrupt file with an error naming the file and the problem', () => {
