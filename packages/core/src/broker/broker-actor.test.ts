@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { InvalidLogConfigError, RecordBatchTooLargeError } from '@rivulet/storage'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ActorRef } from '../actor/actor-ref.js'
@@ -204,16 +205,23 @@ describe('BrokerActor: restart on the same data directory', () => {
     expect(logger.lines.map((line) => line.message)).toContainEqual(expect.stringContaining(`corrupt broker file ${topicRegistryFile(dataDir)}`))
   })
 
-  it('still refuses a registry whose topic config does not decode, naming the file', async () => {
+  it('rebuilds a registry whose topic config does not decode; refuses when the directories say the same, naming the file', async () => {
     const dataDir = freshDir()
     const first = boot(dataDir)
-    await createTopic(first.broker, 'orders', 1)
+    await createTopic(first.broker, 'orders', 1, { retentionMs: 5000 })
     await first.system.shutdown()
-    writeFileSync(topicRegistryFile(dataDir), '{"version":1,"topics":[{"name":"orders","partitions":1,"config":{"retentionMs":"soon"}}]}')
+    const registry = readFileSync(topicRegistryFile(dataDir), 'utf8')
+    writeFileSync(topicRegistryFile(dataDir), registry.replace('"retentionMs": 5000', '"retentionMs": "soon"'))
+    const second = boot(dataDir)
+    expect((await describeTopic(second.broker, 'orders')).overrides).toEqual({ retentionMs: 5000 })
+    await second.system.shutdown()
+    writeFileSync(topicRegistryFile(dataDir), registry.replace('"retentionMs": 5000', '"retentionMs": "soon"'))
+    const metadataFile = join(partitionLogDir(dataDir, 'orders', 0), 'partition.metadata')
+    writeFileSync(metadataFile, readFileSync(metadataFile, 'utf8').replace('"retentionMs":5000', '"retentionMs":"soon"'))
     const { system } = quietSystem()
     cleanups.push(() => system.shutdown())
     const error = thrownBy(() => startBroker(system, { dataDir }, { logger: recordingLogger() }), CorruptClusterFileError)
-    expect(error.message).toContain(topicRegistryFile(dataDir))
+    expect(error.file).toBe(metadataFile)
     expect(readdirSync(dataDir)).toContain('orders-0')
   })
 })

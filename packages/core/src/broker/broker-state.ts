@@ -43,27 +43,24 @@ export const loadBrokerState = (config: BrokerConfig, logger: BrokerLogger): Bro
   const { dataDir } = config
   const leftovers = removeDeletedDirs(dataDir)
   if (leftovers.length > 0) logger.warn('removed directories a topic deletion left behind', { dirs: leftovers })
-  const records = readOrRebuild(dataDir, logger)
-  const deletedTopicIds = new Set(records.deletedTopicIds)
-  let rewrite = records.rewrite || deletedTopicIds.size > 0
-  const topics = records.topics.map((record): Topic => {
-    let topicId = record.topicId
-    if (topicId === undefined) {
-      topicId = randomUUID()
-      rewrite = true
-    }
-    try {
-      const topicConfig = decodeLogConfig(record.config, config.defaultTopicConfig)
-      return { name: record.name, topicId, partitionCount: record.partitions, overrides: record.config, config: topicConfig }
-    } catch (error) {
-      throw new CorruptClusterFileError({ file: topicRegistryFile(dataDir), reason: `topic "${record.name}": ${(error as Error).message}` })
-    }
-  })
-  settlePartitionDirs(dataDir, topics, deletedTopicIds, logger)
+  const { topics, deletedTopicIds, rewrite } = readOrRebuild(config, logger)
+  settlePartitionDirs(dataDir, topics, new Set(deletedTopicIds), logger)
   // Every deleted topic's directories are gone now: its tombstone has done its job.
-  if (rewrite) writeTopicRegistry(dataDir, topics.map(recordOf))
+  if (rewrite || deletedTopicIds.length > 0) writeTopicRegistry(dataDir, topics.map(recordOf))
   return { topics, producerIds: ProducerIdBlock.load(dataDir, logger) }
 }
+
+/** The topics of `records` with their configs decoded; a config that does not decode is a CorruptClusterFileError on `fileOf`. */
+const decodeTopics = (config: BrokerConfig, records: readonly TopicRecord[], fileOf: (record: TopicRecord) => string): Topic[] =>
+  records.map((record): Topic => {
+    try {
+      const topicConfig = decodeLogConfig(record.config, config.defaultTopicConfig)
+      const topicId = record.topicId ?? randomUUID()
+      return { name: record.name, topicId, partitionCount: record.partitions, overrides: record.config, config: topicConfig }
+    } catch (error) {
+      throw new CorruptClusterFileError({ file: fileOf(record), reason: `topic "${record.name}": ${(error as Error).message}` })
+    }
+  })
 
 export const recordOf = (topic: Topic): TopicRecord => ({
   name: topic.name,
@@ -73,33 +70,36 @@ export const recordOf = (topic: Topic): TopicRecord => ({
 })
 
 interface RegistryContent {
-  readonly topics: readonly TopicRecord[]
+  readonly topics: Topic[]
   readonly deletedTopicIds: readonly string[]
-  /** The file must be written again (it was rebuilt). */
+  /** The file must be written again (rebuilt, or topic ids given to a file that had none). */
   readonly rewrite: boolean
 }
 
-const readOrRebuild = (dataDir: string, logger: BrokerLogger): RegistryContent => {
+const readOrRebuild = (config: BrokerConfig, logger: BrokerLogger): RegistryContent => {
+  const { dataDir } = config
+  const file = topicRegistryFile(dataDir)
   let damage: CorruptClusterFileError | undefined
   try {
     const registry = readTopicRegistry(dataDir)
-    if (registry !== undefined) return { ...registry, rewrite: false }
+    if (registry !== undefined) {
+      const topics = decodeTopics(config, registry.topics, () => file)
+      return { topics, deletedTopicIds: registry.deletedTopicIds, rewrite: registry.topics.some((record) => record.topicId === undefined) }
+    }
   } catch (error) {
     if (!(error instanceof CorruptClusterFileError)) throw error
     damage = error
   }
   if (damage === undefined && listPartitionDirs(dataDir).length === 0) return { topics: [], deletedTopicIds: [], rewrite: false }
   const rebuilt = rebuildTopicRegistry(dataDir)
-  logger.error(
-    `${damage?.message ?? `topic registry ${topicRegistryFile(dataDir)} is missing`}: rebuilt it from the partition directories' metadata`,
-    {
-      file: topicRegistryFile(dataDir),
-      topics: rebuilt.topics.map((topic) => `${topic.name} (${topic.partitions} partitions)`),
-      emptyDirectoriesWithoutMetadata: rebuilt.ignoredDirs,
-      partitionsWithoutDirectory: rebuilt.missingPartitions,
-    },
-  )
-  return { topics: rebuilt.topics, deletedTopicIds: [], rewrite: true }
+  const topics = decodeTopics(config, rebuilt.topics, (record) => partitionMetadataFile(partitionLogDir(dataDir, record.name, 0)))
+  logger.error(`${damage?.message ?? `topic registry ${file} is missing`}: rebuilt it from the partition directories' metadata`, {
+    file,
+    topics: rebuilt.topics.map((topic) => `${topic.name} (${topic.partitions} partitions)`),
+    emptyDirectoriesWithoutMetadata: rebuilt.ignoredDirs,
+    partitionsWithoutDirectory: rebuilt.missingPartitions,
+  })
+  return { topics, deletedTopicIds: [], rewrite: true }
 }
 
 const settlePartitionDirs = (dataDir: string, topics: readonly Topic[], deletedTopicIds: ReadonlySet<string>, logger: BrokerLogger): void => {
