@@ -50,7 +50,7 @@ import type { BrokerMessage, ProducerIdentity, TopicDescription, TopicMetadata }
 import { type BrokerState, loadBrokerState, recordOf, type Topic } from './broker-state.js'
 import { checkDescriptorLimit } from './descriptor-limit.js'
 import { type BrokerCommand, GroupDirectory } from './group-directory.js'
-import { removePartitionDir, writePartitionMetadata } from './partition-metadata.js'
+import { removePartitionDir, writePartitionMetadataAsync } from './partition-metadata.js'
 import { forEachPartition, openNewPartitions } from './partition-setup.js'
 import type { ProducerIdBlock } from './producer-id-block.js'
 import { writeTopicRegistry } from './topic-registry.js'
@@ -340,7 +340,7 @@ class BrokerActor implements Actor<BrokerCommand> {
   private async writeMetadata(topic: Topic, from: number, to: number): Promise<void> {
     const { name, topicId, partitionCount, overrides: config } = topic
     await forEachPartition(from, to, (partition) =>
-      writePartitionMetadata(partitionLogDir(this.config.dataDir, name, partition), { topic: name, partition, topicId, partitionCount, config }),
+      writePartitionMetadataAsync(partitionLogDir(this.config.dataDir, name, partition), { topic: name, partition, topicId, partitionCount, config }),
     )
   }
 

@@ -12,6 +12,7 @@
  * the broker's own files.
  */
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { mkdir, open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LogConfigInput } from '@rivulet/storage'
 import { Schema } from 'effect'
@@ -41,12 +42,35 @@ const MetadataFile = Schema.Struct({
 
 export const partitionMetadataFile = (partitionDir: string): string => join(partitionDir, PARTITION_METADATA_FILE)
 
+const metadataText = ({ topic, partition, topicId, partitionCount, config }: PartitionMetadata): string =>
+  `${JSON.stringify({ version: METADATA_VERSION, topic, partition, topicId, partitionCount, config })}\n`
+
 export const writePartitionMetadata = (partitionDir: string, metadata: PartitionMetadata): void => {
-  const { topic, partition, topicId, partitionCount, config } = metadata
-  writeFileAtomically(
-    partitionMetadataFile(partitionDir),
-    `${JSON.stringify({ version: METADATA_VERSION, topic, partition, topicId, partitionCount, config })}\n`,
-  )
+  writeFileAtomically(partitionMetadataFile(partitionDir), metadataText(metadata))
+}
+
+/**
+ * writePartitionMetadata off the event loop: many partitions' fsyncs then overlap on the thread
+ * pool instead of queueing one after another (each costs milliseconds on a busy disk).
+ */
+export const writePartitionMetadataAsync = async (partitionDir: string, metadata: PartitionMetadata): Promise<void> => {
+  await mkdir(partitionDir, { recursive: true })
+  const file = partitionMetadataFile(partitionDir)
+  const tmp = `${file}.tmp`
+  const handle = await open(tmp, 'w')
+  try {
+    await handle.writeFile(metadataText(metadata))
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await rename(tmp, file)
+  const dir = await open(partitionDir, 'r')
+  try {
+    await dir.sync()
+  } finally {
+    await dir.close()
+  }
 }
 
 export type MetadataRead =

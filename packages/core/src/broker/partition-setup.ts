@@ -8,7 +8,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { type OpenedPartition, openPartition, type PartitionActorOptions, partitionLogDir } from '../partition/partition-actor.js'
 import { StrayPartitionDirectoryError, TopicCreationFailedError } from './broker-errors.js'
 import type { Topic } from './broker-state.js'
-import { holdsRecords, readPartitionMetadata, removePartitionDir, writePartitionMetadata } from './partition-metadata.js'
+import { holdsRecords, readPartitionMetadata, removePartitionDir, writePartitionMetadataAsync } from './partition-metadata.js'
 
 /** Partitions handled between two yields to the event loop. */
 export const PARTITION_CHUNK = 64
@@ -57,7 +57,7 @@ export const openNewPartitions = async (
       if (holdsRecords(dir) && !deletedTopicIds.has(leftoverId)) throw new StrayPartitionDirectoryError({ topic: topic.name, dir })
       removePartitionDir(dir, leftoverId)
       prepared.push(n)
-      writePartitionMetadata(dir, { topic: topic.name, partition: n, topicId: topic.topicId, partitionCount: to, config: topic.overrides })
+      await writePartitionMetadataAsync(dir, { topic: topic.name, partition: n, topicId: topic.topicId, partitionCount: to, config: topic.overrides })
       opened[n - from] = await openPartition(optionsOf(n))
     } catch (error) {
       firstError ??= error instanceof StrayPartitionDirectoryError ? error : failure(topic.name, n, error)
