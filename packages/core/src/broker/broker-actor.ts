@@ -36,6 +36,7 @@ import type { TopicsSnapshot } from '../group/group-coordinator-actor.js'
 import { isInternalTopic, OFFSETS_TOPIC, offsetsTopicConfig } from '../group/offsets-topic.js'
 import {
   type OpenedPartition,
+  openPartition,
   partitionActor,
   type PartitionActorOptions,
   partitionLogDir,
@@ -45,7 +46,7 @@ import type { PartitionMessage } from '../partition/partition-protocol.js'
 import { topicNamesCollide, validateTopicName } from '../topic-name.js'
 import { type BrokerConfig, type BrokerConfigInput, decodeBrokerConfig } from './broker-config.js'
 import { type BrokerLogger, consoleBrokerLogger } from './broker-logger.js'
-import { InternalTopicError, TooManyPartitionsError, TopicNameCollisionError } from './broker-errors.js'
+import { InternalTopicError, TooManyPartitionsError, TopicCreationFailedError, TopicNameCollisionError } from './broker-errors.js'
 import type { BrokerMessage, ProducerIdentity, TopicDescription, TopicMetadata } from './broker-protocol.js'
 import { type BrokerState, loadBrokerState, recordOf, type Topic } from './broker-state.js'
 import { checkDescriptorLimit } from './descriptor-limit.js'
@@ -63,6 +64,9 @@ export interface BrokerOptions {
   /** Where the broker and its partitions report what an operator must know; default stderr. */
   readonly logger?: BrokerLogger
 }
+
+/** Restored partitions opened at once at start: each open briefly takes more descriptors than it keeps. */
+const RESTORE_CHUNK = 16
 
 /** The broker actor's path: `<cluster>.<node>.broker`. */
 export const brokerPath = (clusterId: string, nodeId: number): ActorPath => actorPath(clusterId, nodeId, 'broker')
@@ -112,9 +116,37 @@ class BrokerActor implements Actor<BrokerCommand> {
   async preStart(): Promise<void> {
     const hosted = [...this.topics.values()].reduce((sum, topic) => sum + topic.partitionCount, 0)
     checkDescriptorLimit(hosted + (this.topics.has(OFFSETS_TOPIC) ? 0 : this.config.offsetsTopicPartitions), this.logger)
-    for (const topic of this.topics.values()) await forEachPartition(0, topic.partitionCount, (n) => void this.spawnPartition(topic, n))
+    await this.openRestoredPartitions()
     if (!this.topics.has(OFFSETS_TOPIC)) {
       await this.addTopic(OFFSETS_TOPIC, this.config.offsetsTopicPartitions, offsetsTopicConfig(this.config.offsetsTopicSegmentBytes))
+    }
+  }
+
+  /**
+   * Opens every restored partition before spawning it, a few at a time (opening takes a few
+   * descriptors more than an open log holds). One that cannot open is reported once, here, and
+   * left to be spawned again by the next request that needs it, instead of restarting in a loop.
+   */
+  private async openRestoredPartitions(): Promise<void> {
+    const failed: { partition: string; reason: string }[] = []
+    for (const topic of this.topics.values()) {
+      await forEachPartition(
+        0,
+        topic.partitionCount,
+        async (n) => {
+          try {
+            this.spawnPartition(topic, n, await openPartition(this.partitionOptions(topic, n)))
+          } catch (error) {
+            failed.push({ partition: `${topic.name}-${n}`, reason: error instanceof Error ? error.message : String(error) })
+          }
+        },
+        RESTORE_CHUNK,
+      )
+    }
+    if (failed.length > 0) {
+      this.logger.error(`${failed.length} partitions could not open their logs at start; each is tried again when next asked for`, {
+        first: failed.slice(0, 10),
+      })
     }
   }
 
@@ -206,7 +238,12 @@ class BrokerActor implements Actor<BrokerCommand> {
           // Empty and unregistered: the next creation of the name clears it.
         }
       }
-      throw error
+      throw new TopicCreationFailedError({
+        topic: topic.name,
+        partition: undefined,
+        code: (error as NodeJS.ErrnoException).code,
+        reason: error instanceof Error ? error.message : String(error),
+      })
     }
   }
 

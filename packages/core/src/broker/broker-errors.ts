@@ -105,16 +105,18 @@ export class TooManyPartitionsError extends Data.TaggedError('TooManyPartitionsE
 }
 
 /**
- * A topic (or its new partitions) could not be created whole: `partition` failed to open
- * (`cause`, e.g. EMFILE: too many open files). Nothing of it was kept.
+ * A topic (or its new partitions) could not be created whole: `partition` failed to open, or
+ * (partition undefined) the topic registry could not be written; `code` is the system's (e.g.
+ * EMFILE: too many open files). Nothing of it was kept.
  */
 export class TopicCreationFailedError extends Data.TaggedError('TopicCreationFailedError')<{
   readonly topic: string
-  readonly partition: number
+  readonly partition: number | undefined
   readonly code: string | undefined
   readonly reason: string
 }> {
   override get message(): string {
-    return `topic "${this.topic}" was not created: partition ${this.partition} could not open its log (${this.reason}); nothing of it was kept`
+    const what = this.partition === undefined ? 'the topic registry could not be written' : `partition ${this.partition} could not open its log`
+    return `topic "${this.topic}" was not created: ${what} (${this.reason}); nothing of it was kept`
   }
 }

@@ -13,13 +13,18 @@ import { holdsRecords, readPartitionMetadata, removePartitionDir, writePartition
 /** Partitions handled between two yields to the event loop. */
 export const PARTITION_CHUNK = 64
 
-/** Runs `work(n)` for n in [from, to), PARTITION_CHUNK at a time in parallel, yielding between chunks. */
-export const forEachPartition = async (from: number, to: number, work: (n: number) => void | Promise<void>): Promise<void> => {
-  for (let start = from; start < to; start += PARTITION_CHUNK) {
-    const end = Math.min(to, start + PARTITION_CHUNK)
-    const chunk: Array<void | Promise<void>> = []
-    for (let n = start; n < end; n++) chunk.push(work(n))
-    await Promise.all(chunk)
+/** Runs `work(n)` for n in [from, to), `chunk` at a time in parallel, yielding between chunks. */
+export const forEachPartition = async (
+  from: number,
+  to: number,
+  work: (n: number) => void | Promise<void>,
+  chunk = PARTITION_CHUNK,
+): Promise<void> => {
+  for (let start = from; start < to; start += chunk) {
+    const end = Math.min(to, start + chunk)
+    const running: Array<void | Promise<void>> = []
+    for (let n = start; n < end; n++) running.push(work(n))
+    await Promise.all(running)
     await yieldToEventLoop()
   }
 }
