@@ -108,7 +108,7 @@ describe('a damaged or lost topics.json', () => {
     writeFileSync(metadata, JSON.stringify({ ...content, topicId: 'someone-else' }))
     const error = await rejectionOf(open(dataDir, recording()))
     expect(error._tag).toBe('RegistryRebuildError')
-    expect(error.file).toBe(metadata)
+    expect(error).toMatchObject({ file: metadata })
   })
 })
 
