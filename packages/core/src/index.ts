@@ -4,7 +4,7 @@
  */
 export { Rivulet } from './rivulet.js'
 export type { EmbeddedOptions } from './rivulet.js'
-export { DataDirLockedError } from './data-dir-lock.js'
+export { CorruptDataDirLockError, DataDirLockedError } from './data-dir-lock.js'
 export * from './client/index.js'
 export * from './errors.js'
 export { Serde } from './serde/serde.js'
@@ -19,7 +19,16 @@ export type { BrokerOptions } from './broker/broker-actor.js'
 export { type BrokerLogger, consoleBrokerLogger } from './broker/broker-logger.js'
 export { decodeBrokerConfig } from './broker/broker-config.js'
 export type { BrokerConfig, BrokerConfigInput } from './broker/broker-config.js'
-export { CorruptClusterFileError, InvalidBrokerConfigError, TopicNameCollisionError } from './broker/broker-errors.js'
+export {
+  CorruptClusterFileError,
+  InvalidBrokerConfigError,
+  PartitionDirectoryMismatchError,
+  RegistryRebuildError,
+  StrayPartitionDirectoryError,
+  TooManyPartitionsError,
+  TopicCreationFailedError,
+  TopicNameCollisionError,
+} from './broker/broker-errors.js'
 export { UnsupportedRecordBatchError } from './partition/produce-validation.js'
 export * from './actor/index.js'
 // Consumer groups: assignors (plug in your own by implementing Assignor) and their errors.

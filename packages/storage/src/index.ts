@@ -7,3 +7,4 @@ export { decodeLogConfig, defaultLogConfig, GiB, KiB, MiB } from './log-config.j
 export type { CleanupPolicy, FlushPolicy, LogConfig, LogConfigInput } from './log-config.js'
 export * from './record-batch/index.js'
 export * from './producer-state.js'
+export { scanProducerIds, type ProducerIdScan } from './producer-id-scan.js'

@@ -2,7 +2,7 @@
 // acknowledged, moves no offset and reuses no producer id; topics and configs come back. Also the
 // data-directory lock: a second open at once fails, a lock left by a dead process is taken over.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { processed, type RecordMetadata } from '@rivulet/core'
@@ -180,19 +180,24 @@ describe('the data-directory lock', () => {
     expect((await readRecords(second, 't', 1)).map((r) => r.value?.toString())).toEqual(['still here'])
   })
 
-  it('a broker file that does not decode fails the open naming the file, and leaves the directory unlocked', async () => {
+  it('a broker file that cannot be read nor rebuilt fails the open naming the file, and leaves the directory unlocked', async () => {
     const dataDir = tempDataDir()
     const rv = await embedded({ dataDir })
     await rv.admin.createTopic('t', { partitions: 1 })
+    await rv.producer().send('t', { value: 'kept' })
     await rv.close()
     const registry = join(dataDir, '__cluster', 'topics.json')
-    const good = readFileSync(registry)
+    const metadata = join(dataDir, 't-0', 'partition.metadata')
+    const good = readFileSync(metadata)
     writeFileSync(registry, '{ "version": 1, "topics": [ {')
+    rmSync(metadata)
     const error = await rejectionOf(embedded({ dataDir }))
-    expect(error._tag).toBe('CorruptClusterFileError')
+    expect(error._tag).toBe('RegistryRebuildError')
+    expect(error.message).toContain(metadata)
     expect(error.message).toContain(registry)
-    expect(existsSync(join(dataDir, '.lock'))).toBe(false)
-    writeFileSync(registry, good)
+    const locks = readdirSync(dataDir).filter((name) => name.startsWith('.lock'))
+    expect(locks.map((name) => readFileSync(join(dataDir, name), 'utf8'))).toEqual(['released'])
+    writeFileSync(metadata, good)
     expect(await (await embedded({ dataDir })).admin.listTopics()).toEqual(['t'])
   })
 

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { InvalidLogConfigError, RecordBatchTooLargeError } from '@rivulet/storage'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ActorRef } from '../actor/actor-ref.js'
@@ -9,7 +10,10 @@ import type { PartitionMessage } from '../partition/partition-protocol.js'
 import { fetchFrom, produce, settled } from '../partition/test-support/partition-client.js'
 import { batchOf, idempotentBatch, recordsIn, tempDir } from '../partition/test-support/records.js'
 import { InvalidTopicNameError } from '../topic-name.js'
-import { brokerPath, startBroker } from './broker-actor.js'
+import { thrownBy } from '../test-support/thrown.js'
+import { type BrokerOptions, brokerPath, startBroker } from './broker-actor.js'
+import type { BrokerLogger } from './broker-logger.js'
+import { recordingLogger } from './test-support/recording-logger.js'
 import type { BrokerConfigInput } from './broker-config.js'
 import { CorruptClusterFileError, TopicNameCollisionError } from './broker-errors.js'
 import type { BrokerMessage, TopicConfig, TopicMetadata } from './broker-protocol.js'
@@ -26,10 +30,10 @@ const freshDir = (): string => {
   return dir
 }
 
-const boot = (dataDir: string, config: Partial<BrokerConfigInput> = {}) => {
+const boot = (dataDir: string, config: Partial<BrokerConfigInput> = {}, logger: BrokerLogger = recordingLogger(), options: BrokerOptions = {}) => {
   const { system } = quietSystem()
   cleanups.push(() => system.shutdown())
-  const broker = startBroker(system, { dataDir, clusterId: 'c1', defaultTopicConfig: { flush: 'os' }, ...config })
+  const broker = startBroker(system, { dataDir, clusterId: 'c1', defaultTopicConfig: { flush: 'os' }, ...config }, { logger, ...options })
   const partition = (metadata: TopicMetadata, n: number) => system.lookup<PartitionMessage>(metadata.partitionLeaders[n])
   return { system, broker, partition }
 }
@@ -186,22 +190,38 @@ describe('BrokerActor: restart on the same data directory', () => {
     expect((await produce(partition, idempotentBatch(producerId, 2, ['d']))).baseOffset).toBe(3n)
   })
 
-  it('refuses to start on a corrupt topic registry, naming the file', async () => {
+  it('rebuilds a topic registry that does not decode from the partition directories, saying so', async () => {
     const dataDir = freshDir()
     const first = boot(dataDir)
-    await createTopic(first.broker, 'orders', 1)
+    const created = await createTopic(first.broker, 'orders', 2, { retentionMs: 60_000 })
+    await produce(first.partition(created, 1), batchOf(['kept']))
     await first.system.shutdown()
     writeFileSync(topicRegistryFile(dataDir), '{"version":1,"topics":[{"name":"orders","partitions":"two","config":{}}]}')
+    const logger = recordingLogger()
+    const second = boot(dataDir, {}, logger)
+    const described = await describeTopic(second.broker, 'orders')
+    expect(described.overrides).toEqual({ retentionMs: 60_000 })
+    expect(described.partitions.map((p) => p.logEndOffset)).toEqual([0n, 1n])
+    expect(logger.lines.map((line) => line.message)).toContainEqual(expect.stringContaining(`corrupt broker file ${topicRegistryFile(dataDir)}`))
+  })
+
+  it('rebuilds a registry whose topic config does not decode; refuses when the directories say the same, naming the file', async () => {
+    const dataDir = freshDir()
+    const first = boot(dataDir)
+    await createTopic(first.broker, 'orders', 1, { retentionMs: 5000 })
+    await first.system.shutdown()
+    const registry = readFileSync(topicRegistryFile(dataDir), 'utf8')
+    writeFileSync(topicRegistryFile(dataDir), registry.replace('"retentionMs": 5000', '"retentionMs": "soon"'))
+    const second = boot(dataDir)
+    expect((await describeTopic(second.broker, 'orders')).overrides).toEqual({ retentionMs: 5000 })
+    await second.system.shutdown()
+    writeFileSync(topicRegistryFile(dataDir), registry.replace('"retentionMs": 5000', '"retentionMs": "soon"'))
+    const metadataFile = join(partitionLogDir(dataDir, 'orders', 0), 'partition.metadata')
+    writeFileSync(metadataFile, readFileSync(metadataFile, 'utf8').replace('"retentionMs":5000', '"retentionMs":"soon"'))
     const { system } = quietSystem()
     cleanups.push(() => system.shutdown())
-    let error: unknown
-    try {
-      startBroker(system, { dataDir })
-    } catch (caught) {
-      error = caught
-    }
-    expect(error).toBeInstanceOf(CorruptClusterFileError)
-    expect((error as Error).message).toContain(topicRegistryFile(dataDir))
+    const error = thrownBy(() => startBroker(system, { dataDir }, { logger: recordingLogger() }), CorruptClusterFileError)
+    expect(error.file).toBe(metadataFile)
     expect(readdirSync(dataDir)).toContain('orders-0')
   })
 })

@@ -5,9 +5,18 @@
  *
  * Behavior:
  * - A request that cannot be done fails with a typed error, as data; the broker goes on.
- * - Every change is persisted before it takes effect in memory or on the partitions.
- * - Deleting a topic persists first, then removes the logs; creating one first removes any log
- *   left by an earlier topic of that name, so a crash in between never resurrects old records.
+ * - Every change is persisted before it takes effect in memory or on the partitions; each
+ *   partition directory carries its own `partition.metadata`, so a lost `topics.json` is
+ *   rebuilt from the directories (broker-state.ts), never replaced by an empty registry.
+ * - A topic (or its new partitions) is created whole or not at all: every partition's log is
+ *   opened before the registry names it; if one fails (e.g. EMFILE) the others are closed, their
+ *   new directories removed, and the request fails with TopicCreationFailedError. Per-partition
+ *   work runs in chunks that yield (partition-setup.ts); a topic has at most
+ *   maxPartitionsPerTopic partitions.
+ * - Deleting a topic persists first (with the topic id as a tombstone), then removes each log
+ *   directory by renaming it to `<topic>-<n>.<id>-delete` and removing that. Creating one clears
+ *   only a leftover of a deleted topic or an empty directory: a directory holding records of a
+ *   topic the registry does not know is never removed (StrayPartitionDirectoryError).
  * - Partitions are supervised by restart; one stopped for good is spawned again by the next
  *   Metadata or DescribeTopic that needs it.
  * - On start it creates the compacted `__consumer_offsets` if missing. Topics named `__...` are
@@ -15,7 +24,7 @@
  *   them only when asked to.
  * - Every created, deleted or grown topic is told to the running group coordinators.
  */
-import { rmSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
 import { decodeLogConfig, InvalidLogConfigError, type LogConfig, type LogConfigInput } from '@rivulet/storage'
 import { absurd, type Actor } from '../actor/actor.js'
 import { type ActorPath, actorPath } from '../actor/actor-path.js'
@@ -25,17 +34,27 @@ import { Supervision } from '../actor/supervision.js'
 import { InvalidPartitionCountError, TopicExistsError, UnknownTopicError } from '../errors.js'
 import type { TopicsSnapshot } from '../group/group-coordinator-actor.js'
 import { isInternalTopic, OFFSETS_TOPIC, offsetsTopicConfig } from '../group/offsets-topic.js'
-import { partitionActor, type PartitionActorOptions, partitionLogDir, partitionPath } from '../partition/partition-actor.js'
+import {
+  type OpenedPartition,
+  openPartition,
+  partitionActor,
+  type PartitionActorOptions,
+  partitionLogDir,
+  partitionPath,
+} from '../partition/partition-actor.js'
 import type { PartitionMessage } from '../partition/partition-protocol.js'
 import { topicNamesCollide, validateTopicName } from '../topic-name.js'
 import { type BrokerConfig, type BrokerConfigInput, decodeBrokerConfig } from './broker-config.js'
-import type { BrokerLogger } from './broker-logger.js'
-import { CorruptClusterFileError, InternalTopicError, TopicNameCollisionError } from './broker-errors.js'
+import { type BrokerLogger, consoleBrokerLogger } from './broker-logger.js'
+import { InternalTopicError, TooManyPartitionsError, TopicCreationFailedError, TopicNameCollisionError } from './broker-errors.js'
 import type { BrokerMessage, ProducerIdentity, TopicDescription, TopicMetadata } from './broker-protocol.js'
+import { type BrokerState, loadBrokerState, recordOf, type Topic } from './broker-state.js'
+import { checkDescriptorLimit } from './descriptor-limit.js'
 import { type BrokerCommand, GroupDirectory } from './group-directory.js'
-import { ProducerIdBlock } from './producer-id-block.js'
-import { ensureMetadataReserve } from './metadata-reserve.js'
-import { clusterDir, readTopicRegistry, type TopicRecord, topicRegistryFile, writeTopicRegistry } from './topic-registry.js'
+import { removePartitionDir, writePartitionMetadataAsync } from './partition-metadata.js'
+import { forEachPartition, openNewPartitions } from './partition-setup.js'
+import type { ProducerIdBlock } from './producer-id-block.js'
+import { writeTopicRegistry } from './topic-registry.js'
 
 export interface BrokerOptions {
   /** The clock partitions use for retention and segment age; tests pass a virtual one. */
@@ -46,37 +65,11 @@ export interface BrokerOptions {
   readonly logger?: BrokerLogger
 }
 
+/** Restored partitions opened at once at start: each open briefly takes more descriptors than it keeps. */
+const RESTORE_CHUNK = 16
+
 /** The broker actor's path: `<cluster>.<node>.broker`. */
 export const brokerPath = (clusterId: string, nodeId: number): ActorPath => actorPath(clusterId, nodeId, 'broker')
-
-interface Topic {
-  readonly name: string
-  partitionCount: number
-  overrides: LogConfigInput
-  config: LogConfig
-}
-
-interface BrokerState {
-  readonly topics: readonly Topic[]
-  readonly producerIds: ProducerIdBlock
-}
-
-/** Reads what the broker persisted; a file that does not decode is a CorruptClusterFileError. */
-const loadState = (config: BrokerConfig): BrokerState => {
-  const records = readTopicRegistry(config.dataDir)
-  // Room for the registry on a full disk (deleteTopic must work then): see metadata-reserve.ts.
-  ensureMetadataReserve(clusterDir(config.dataDir))
-  const topics = records.map((record) => {
-    try {
-      const topicConfig = decodeLogConfig(record.config, config.defaultTopicConfig)
-      return { name: record.name, partitionCount: record.partitions, overrides: record.config, config: topicConfig }
-    } catch (error) {
-      const file = topicRegistryFile(config.dataDir)
-      throw new CorruptClusterFileError({ file, reason: `topic "${record.name}": ${(error as Error).message}` })
-    }
-  })
-  return { topics, producerIds: ProducerIdBlock.load(config.dataDir) }
-}
 
 /**
  * Decodes the config, reads the persisted topics (so a corrupt file fails here, naming it) and
@@ -84,13 +77,14 @@ const loadState = (config: BrokerConfig): BrokerState => {
  */
 export const startBroker = (system: ActorSystem, input: BrokerConfigInput, options: BrokerOptions = {}): ActorRef<BrokerMessage> => {
   const config = decodeBrokerConfig(input)
-  let loaded: BrokerState | undefined = loadState(config)
+  const logger = options.logger ?? consoleBrokerLogger
+  let loaded: BrokerState | undefined = loadBrokerState(config, logger)
   return system.spawn<BrokerCommand>(
     brokerPath(config.clusterId, config.nodeId),
     (context) => {
-      const state = loaded ?? loadState(config)
+      const state = loaded ?? loadBrokerState(config, logger)
       loaded = undefined
-      return new BrokerActor(config, options, context.system, state, context.self)
+      return new BrokerActor(config, options, logger, context.system, state, context.self)
     },
     { supervision: Supervision.restart() },
   )
@@ -100,12 +94,15 @@ class BrokerActor implements Actor<BrokerCommand> {
   private readonly topics = new Map<string, Topic>()
   private readonly producerIds: ProducerIdBlock
   private readonly groups: GroupDirectory
+  /** Topics deleted whose directories may not all be removed yet; persisted with the registry. */
+  private readonly deletedTopicIds = new Set<string>()
   /** Rises with every topic change, so coordinators can tell a late snapshot from a newer one. */
   private topicsVersion = 0
 
   constructor(
     private readonly config: BrokerConfig,
     private readonly options: BrokerOptions,
+    private readonly logger: BrokerLogger,
     private readonly system: ActorSystem,
     state: BrokerState,
     self: ActorRef<BrokerCommand>,
@@ -116,10 +113,40 @@ class BrokerActor implements Actor<BrokerCommand> {
     this.groups = new GroupDirectory(system, config, self, offsetsPartitions)
   }
 
-  preStart(): void {
-    for (const topic of this.topics.values()) this.spawnPartitions(topic, 0)
+  async preStart(): Promise<void> {
+    const hosted = [...this.topics.values()].reduce((sum, topic) => sum + topic.partitionCount, 0)
+    checkDescriptorLimit(hosted + (this.topics.has(OFFSETS_TOPIC) ? 0 : this.config.offsetsTopicPartitions), this.logger)
+    await this.openRestoredPartitions()
     if (!this.topics.has(OFFSETS_TOPIC)) {
-      this.addTopic(OFFSETS_TOPIC, this.config.offsetsTopicPartitions, offsetsTopicConfig(this.config.offsetsTopicSegmentBytes))
+      await this.addTopic(OFFSETS_TOPIC, this.config.offsetsTopicPartitions, offsetsTopicConfig(this.config.offsetsTopicSegmentBytes))
+    }
+  }
+
+  /**
+   * Opens every restored partition before spawning it, a few at a time (opening takes a few
+   * descriptors more than an open log holds). One that cannot open is reported once, here, and
+   * left to be spawned again by the next request that needs it, instead of restarting in a loop.
+   */
+  private async openRestoredPartitions(): Promise<void> {
+    const failed: { partition: string; reason: string }[] = []
+    for (const topic of this.topics.values()) {
+      await forEachPartition(
+        0,
+        topic.partitionCount,
+        async (n) => {
+          try {
+            this.spawnPartition(topic, n, await openPartition(this.partitionOptions(topic, n)))
+          } catch (error) {
+            failed.push({ partition: `${topic.name}-${n}`, reason: error instanceof Error ? error.message : String(error) })
+          }
+        },
+        RESTORE_CHUNK,
+      )
+    }
+    if (failed.length > 0) {
+      this.logger.error(`${failed.length} partitions could not open their logs at start; each is tried again when next asked for`, {
+        first: failed.slice(0, 10),
+      })
     }
   }
 
@@ -168,34 +195,72 @@ class BrokerActor implements Actor<BrokerCommand> {
     }
   }
 
-  private createTopic(name: string, partitions: number, configInput: LogConfigInput): TopicMetadata {
+  private createTopic(name: string, partitions: number, configInput: LogConfigInput): Promise<TopicMetadata> {
     validateTopicName(name)
     if (isInternalTopic(name)) throw new InternalTopicError({ topic: name, operation: 'create' })
     return this.addTopic(name, partitions, configInput)
   }
 
-  private addTopic(name: string, partitions: number, configInput: LogConfigInput): TopicMetadata {
-    if (typeof partitions !== 'number' || !Number.isInteger(partitions) || partitions <= 0) {
-      throw new InvalidPartitionCountError({ topic: name, partitions, reason: 'a topic needs a positive integer number of partitions' })
-    }
+  private async addTopic(name: string, partitions: number, configInput: LogConfigInput): Promise<TopicMetadata> {
+    this.checkPartitionCount(name, partitions)
     if (this.topics.has(name)) throw new TopicExistsError({ topic: name })
     for (const existing of this.topics.keys()) {
       if (topicNamesCollide(name, existing)) throw new TopicNameCollisionError({ topic: name, existing })
     }
     const { overrides, config } = this.mergeConfig({}, configInput)
-    const topic: Topic = { name, partitionCount: partitions, overrides, config }
-    this.removeLogs(name, 0, partitions)
-    this.persist([...this.topics.values(), topic])
+    const topic: Topic = { name, topicId: randomUUID(), partitionCount: partitions, overrides, config }
+    const opened = await openNewPartitions(this.config.dataDir, topic, 0, this.deletedTopicIds, (n) => this.partitionOptions(topic, n))
+    await this.persistOrRollBack([...this.topics.values(), topic], topic, 0, opened)
     this.topics.set(name, topic)
-    this.spawnPartitions(topic, 0)
+    await this.spawnOpened(topic, 0, opened)
     this.topicsChanged()
     return this.metadataOf(topic)
+  }
+
+  private checkPartitionCount(name: string, partitions: number): void {
+    if (typeof partitions !== 'number' || !Number.isInteger(partitions) || partitions <= 0) {
+      throw new InvalidPartitionCountError({ topic: name, partitions, reason: 'a topic needs a positive integer number of partitions' })
+    }
+    const max = this.config.maxPartitionsPerTopic
+    if (partitions > max) throw new TooManyPartitionsError({ topic: name, partitions, maxPartitionsPerTopic: max })
+  }
+
+  /** Persists `topics`; if that fails, closes what was opened for the change and removes its new directories. */
+  private async persistOrRollBack(topics: Iterable<Topic>, topic: Topic, from: number, opened: readonly OpenedPartition[]): Promise<void> {
+    try {
+      this.persist(topics)
+    } catch (error) {
+      await Promise.allSettled(opened.map((partition) => partition.log.close()))
+      for (let n = from; n < from + opened.length; n++) {
+        try {
+          removePartitionDir(partitionLogDir(this.config.dataDir, topic.name, n), topic.topicId)
+        } catch {
+          // Empty and unregistered: the next creation of the name clears it.
+        }
+      }
+      throw new TopicCreationFailedError({
+        topic: topic.name,
+        partition: undefined,
+        code: (error as NodeJS.ErrnoException).code,
+        reason: error instanceof Error ? error.message : String(error),
+      })
+    }
+  }
+
+  private async spawnOpened(topic: Topic, from: number, opened: readonly OpenedPartition[]): Promise<void> {
+    await forEachPartition(from, from + opened.length, (n) => void this.spawnPartition(topic, n, opened[n - from]))
   }
 
   private async deleteTopic(name: string): Promise<void> {
     const topic = this.topicNamed(name)
     if (isInternalTopic(name)) throw new InternalTopicError({ topic: name, operation: 'delete' })
-    this.persist(Array.from(this.topics.values()).filter((other) => other !== topic), { freesSpace: true })
+    this.deletedTopicIds.add(topic.topicId)
+    try {
+      this.persist(Array.from(this.topics.values()).filter((other) => other !== topic), { freesSpace: true })
+    } catch (error) {
+      this.deletedTopicIds.delete(topic.topicId)
+      throw error
+    }
     this.topics.delete(name)
     this.topicsChanged()
     await Promise.all(
@@ -208,7 +273,9 @@ class BrokerActor implements Actor<BrokerCommand> {
         }
       }),
     )
-    this.removeLogs(name, 0, topic.partitionCount)
+    await forEachPartition(0, topic.partitionCount, (n) => removePartitionDir(partitionLogDir(this.config.dataDir, name, n), topic.topicId))
+    // Every directory is gone: the tombstone leaves the file with the next change (or start).
+    this.deletedTopicIds.delete(topic.topicId)
   }
 
   private async describeTopic(name: string): Promise<TopicDescription> {
@@ -219,13 +286,14 @@ class BrokerActor implements Actor<BrokerCommand> {
     return { name, config: topic.config, overrides: topic.overrides, partitions }
   }
 
-  private createPartitions(name: string, totalCount: number): TopicMetadata {
+  private async createPartitions(name: string, totalCount: number): Promise<TopicMetadata> {
     const topic = this.topicNamed(name)
     // The offsets topic's count places groups: growing it would move them away from their offsets.
     if (isInternalTopic(name)) throw new InternalTopicError({ topic: name, operation: 'create partitions' })
     if (typeof totalCount !== 'number' || !Number.isInteger(totalCount) || totalCount <= 0) {
       throw new InvalidPartitionCountError({ topic: name, partitions: totalCount, reason: 'a topic needs a positive integer number of partitions' })
     }
+    this.checkPartitionCount(name, totalCount)
     if (totalCount <= topic.partitionCount) {
       throw new InvalidPartitionCountError({
         topic: name,
@@ -234,10 +302,13 @@ class BrokerActor implements Actor<BrokerCommand> {
       })
     }
     const from = topic.partitionCount
-    this.removeLogs(name, from, totalCount)
-    this.persist(Array.from(this.topics.values(), (other) => (other === topic ? { ...topic, partitionCount: totalCount } : other)))
+    const grown: Topic = { ...topic, partitionCount: totalCount }
+    const opened = await openNewPartitions(this.config.dataDir, grown, from, this.deletedTopicIds, (n) => this.partitionOptions(topic, n))
+    await this.persistOrRollBack(Array.from(this.topics.values(), (other) => (other === topic ? grown : other)), topic, from, opened)
     topic.partitionCount = totalCount
-    this.spawnPartitions(topic, from)
+    // The older partitions learn the new count after the registry: a rebuild takes the largest.
+    await this.writeMetadata(topic, 0, from)
+    await this.spawnOpened(topic, from, opened)
     this.topicsChanged()
     return this.metadataOf(topic)
   }
@@ -249,12 +320,13 @@ class BrokerActor implements Actor<BrokerCommand> {
     this.persist(Array.from(this.topics.values(), (other) => (other === topic ? { ...topic, overrides } : other)))
     topic.overrides = overrides
     topic.config = config
+    await this.writeMetadata(topic, 0, topic.partitionCount)
     await Promise.all(
       this.livePartitions(topic).map((partition) => partition.ask((replyTo) => ({ _tag: 'AlterConfig', config, replyTo }))),
     )
   }
 
-  private metadata(name: string, autoCreate: boolean): TopicMetadata {
+  private async metadata(name: string, autoCreate: boolean): Promise<TopicMetadata> {
     const topic = this.topics.get(name)
     if (topic !== undefined) {
       this.livePartitions(topic)
@@ -299,33 +371,33 @@ class BrokerActor implements Actor<BrokerCommand> {
   }
 
   private persist(topics: Iterable<Topic>, options: { readonly freesSpace?: boolean } = {}): void {
-    const records: TopicRecord[] = Array.from(topics, (topic) => ({
-      name: topic.name,
-      partitions: topic.partitionCount,
-      config: topic.overrides,
-    }))
-    writeTopicRegistry(this.config.dataDir, records, options)
+    writeTopicRegistry(this.config.dataDir, Array.from(topics, recordOf), this.deletedTopicIds, options)
   }
 
-  private spawnPartitions(topic: Topic, from: number): void {
-    for (let n = from; n < topic.partitionCount; n++) this.spawnPartition(topic, n)
-  }
-
-  private spawnPartition(topic: Topic, partition: number): ActorRef<PartitionMessage> {
-    return this.system.spawn(
-      this.partitionPath(topic.name, partition),
-      partitionActor({
-        topic: topic.name,
-        partition,
-        dataDir: this.config.dataDir,
-        config: topic.config,
-        retentionCheckIntervalMs: this.config.retentionCheckIntervalMs,
-        nowMs: this.options.nowMs,
-        openLog: this.options.openLog,
-        logger: this.options.logger,
-      }),
-      { supervision: Supervision.restart() },
+  private async writeMetadata(topic: Topic, from: number, to: number): Promise<void> {
+    const { name, topicId, partitionCount, overrides: config } = topic
+    await forEachPartition(from, to, (partition) =>
+      writePartitionMetadataAsync(partitionLogDir(this.config.dataDir, name, partition), { topic: name, partition, topicId, partitionCount, config }),
     )
+  }
+
+  private partitionOptions(topic: Topic, partition: number): PartitionActorOptions {
+    return {
+      topic: topic.name,
+      partition,
+      dataDir: this.config.dataDir,
+      config: topic.config,
+      retentionCheckIntervalMs: this.config.retentionCheckIntervalMs,
+      nowMs: this.options.nowMs,
+      openLog: this.options.openLog,
+      logger: this.logger,
+    }
+  }
+
+  private spawnPartition(topic: Topic, partition: number, opened?: OpenedPartition): ActorRef<PartitionMessage> {
+    return this.system.spawn(this.partitionPath(topic.name, partition), partitionActor(this.partitionOptions(topic, partition), opened), {
+      supervision: Supervision.restart(),
+    })
   }
 
   /** The topic's partition actors, spawning again any that stopped for good. */
@@ -333,10 +405,6 @@ class BrokerActor implements Actor<BrokerCommand> {
     return Array.from({ length: topic.partitionCount }, (_, n) => {
       return this.system.find<PartitionMessage>(this.partitionPath(topic.name, n)) ?? this.spawnPartition(topic, n)
     })
-  }
-
-  private removeLogs(name: string, from: number, to: number): void {
-    for (let n = from; n < to; n++) rmSync(partitionLogDir(this.config.dataDir, name, n), { recursive: true, force: true })
   }
 
   private partitionPath(topic: string, partition: number): ActorPath {

@@ -28,6 +28,7 @@ describe('decodeBrokerConfig', () => {
       groupHeartbeatIntervalMs: 3000,
       groupMinSessionTimeoutMs: 1000,
       groupMaxSessionTimeoutMs: 1_800_000,
+      maxPartitionsPerTopic: 10_000,
     })
   })
 

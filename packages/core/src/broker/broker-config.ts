@@ -30,6 +30,8 @@ export interface BrokerConfig {
   /** The session timeouts a group member may ask for. */
   readonly groupMinSessionTimeoutMs: number
   readonly groupMaxSessionTimeoutMs: number
+  /** The most partitions one topic may have (a request for more is a TooManyPartitionsError). */
+  readonly maxPartitionsPerTopic: number
 }
 
 export interface BrokerConfigInput {
@@ -56,6 +58,8 @@ export interface BrokerConfigInput {
   readonly groupMinSessionTimeoutMs?: number
   /** Default 1800000 (30 minutes). */
   readonly groupMaxSessionTimeoutMs?: number
+  /** Default 10000. */
+  readonly maxPartitionsPerTopic?: number
 }
 
 type ScalarKey = Exclude<keyof BrokerConfig, 'defaultTopicConfig'>
@@ -77,6 +81,8 @@ const fieldSchemas: { readonly [K in ScalarKey]: Schema.Codec<BrokerConfig[K], u
   groupHeartbeatIntervalMs: PositiveInt,
   groupMinSessionTimeoutMs: PositiveInt,
   groupMaxSessionTimeoutMs: PositiveInt,
+  // Each partition holds at least 3 descriptors and a directory: a million is already absurd.
+  maxPartitionsPerTopic: PositiveInt.check(Schema.isLessThanOrEqualTo(1_000_000)),
 } as never
 
 const defaults: Omit<BrokerConfig, 'dataDir'> = {
@@ -91,6 +97,7 @@ const defaults: Omit<BrokerConfig, 'dataDir'> = {
   groupHeartbeatIntervalMs: 3000,
   groupMinSessionTimeoutMs: 1000,
   groupMaxSessionTimeoutMs: 1_800_000,
+  maxPartitionsPerTopic: 10_000,
 }
 
 /**
@@ -132,6 +139,11 @@ export const decodeBrokerConfig = (input: unknown, extraKnown: readonly string[]
       value: config.groupMinSessionTimeoutMs,
       reason: `must not exceed groupMaxSessionTimeoutMs (${config.groupMaxSessionTimeoutMs})`,
     })
+  }
+  for (const key of ['defaultPartitions', 'offsetsTopicPartitions'] as const) {
+    if (config[key] > config.maxPartitionsPerTopic) {
+      throw new InvalidBrokerConfigError({ key, value: config[key], reason: `must not exceed maxPartitionsPerTopic (${config.maxPartitionsPerTopic})` })
+    }
   }
   return config
 }

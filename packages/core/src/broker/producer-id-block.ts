@@ -5,9 +5,18 @@
  * skipped, never reused.
  *
  *   { "version": 1, "nextBlockStart": "2000" }      (a decimal string: ids are int64)
+ *
+ * When the file is missing (beside partition directories) or damaged, the ids handed out before
+ * are not known: the next block starts above the highest producer id any partition directory
+ * still mentions (its snapshots or batch headers), so no acknowledged producer's id is handed out
+ * again and its sequence numbers cannot turn a new producer's records into "duplicates". This is
+ * said loudly, and the file is written again at once, so the scan happens only once.
  */
+import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { scanProducerIds } from '@rivulet/storage'
 import { Schema } from 'effect'
+import type { BrokerLogger } from './broker-logger.js'
 import { readFileIfExists, writeFileAtomically } from './atomic-file.js'
 import { CorruptClusterFileError } from './broker-errors.js'
 import { clusterDir } from './topic-registry.js'
@@ -32,28 +41,68 @@ export class ProducerIdBlock {
     private end: bigint,
   ) {}
 
-  /** Reads where the last reserved block ended; nothing is reserved until the first id is asked for. */
-  static load(dataDir: string, blockSize: bigint = DEFAULT_BLOCK_SIZE): ProducerIdBlock {
+  /**
+   * Reads where the last reserved block ended; nothing is reserved until the first id is asked
+   * for. A missing or damaged file is rebuilt from the partition directories (see above).
+   */
+  static load(dataDir: string, logger: BrokerLogger, blockSize: bigint = DEFAULT_BLOCK_SIZE): ProducerIdBlock {
     const file = producerIdFile(dataDir)
     const text = readFileIfExists(file)
-    let start = 0n
+    let damage: string | undefined
     if (text !== undefined) {
       try {
-        start = BigInt(Schema.decodeUnknownSync(ProducerIdFile)(JSON.parse(text)).nextBlockStart)
+        const start = BigInt(Schema.decodeUnknownSync(ProducerIdFile)(JSON.parse(text)).nextBlockStart)
+        return new ProducerIdBlock(file, blockSize, start, start)
       } catch (error) {
-        throw new CorruptClusterFileError({ file, reason: (error as Error).message.replaceAll('\n', ' ') })
+        damage = new CorruptClusterFileError({ file, reason: (error as Error).message.replaceAll('\n', ' ') }).message
       }
     }
-    return new ProducerIdBlock(file, blockSize, start, start)
+    const dirs = partitionDirs(dataDir)
+    if (damage === undefined && dirs.length === 0) return new ProducerIdBlock(file, blockSize, 0n, 0n)
+    let highest = -1n
+    const unreadable: { file: string; reason: string }[] = []
+    for (const dir of dirs) {
+      const scan = scanProducerIds(dir)
+      if (scan.highestProducerId !== undefined && scan.highestProducerId > highest) highest = scan.highestProducerId
+      unreadable.push(...scan.unreadable)
+    }
+    const start = highest + 1n
+    logger.error(
+      `${damage ?? `producer-id file ${file} is missing`}: rebuilt from ${dirs.length} partition directories; ` +
+        'new producer ids start above every id found in their logs and snapshots',
+      { file, nextBlockStart: start, highestProducerIdFound: highest < 0n ? null : highest, unreadable },
+    )
+    const block = new ProducerIdBlock(file, blockSize, start, start)
+    block.persistEnd(start)
+    return block
   }
 
   /** A producer id never handed out before by a broker on this data directory. */
   allocate(): bigint {
     if (this.next === this.end) {
       const end = this.end + this.blockSize
-      writeFileAtomically(this.file, `${JSON.stringify({ version: FILE_VERSION, nextBlockStart: end.toString() })}\n`)
+      this.persistEnd(end)
       this.end = end
     }
     return this.next++
   }
+
+  private persistEnd(end: bigint): void {
+    writeFileAtomically(this.file, `${JSON.stringify({ version: FILE_VERSION, nextBlockStart: end.toString() })}\n`)
+  }
+}
+
+/** The data directory's subdirectories other than the broker's own: partition logs, live or being deleted. */
+const partitionDirs = (dataDir: string): string[] => {
+  let names: string[]
+  try {
+    names = readdirSync(dataDir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  return names
+    .filter((name) => name !== '__cluster' && !name.startsWith('.'))
+    .map((name) => join(dataDir, name))
+    .filter((path) => statSync(path).isDirectory())
 }

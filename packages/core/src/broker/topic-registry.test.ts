@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../partition/test-support/records.js'
 import { CorruptClusterFileError } from './broker-errors.js'
-import { ProducerIdBlock } from './producer-id-block.js'
 import { readTopicRegistry, topicRegistryFile, writeTopicRegistry } from './topic-registry.js'
 
 const dirs: (() => void)[] = []
@@ -18,15 +17,22 @@ afterEach(() => {
 describe('topic registry', () => {
   it('reads back what was written, and nothing before the first write', () => {
     const dataDir = fresh()
-    expect(readTopicRegistry(dataDir)).toEqual([])
+    expect(readTopicRegistry(dataDir)).toBeUndefined()
     const topics = [
-      { name: 'orders', partitions: 3, config: { retentionMs: 1000 } },
-      { name: 'a.b_c-d', partitions: 1, config: { flush: { everyMs: 5 } } },
+      { name: 'orders', partitions: 3, config: { retentionMs: 1000 }, topicId: 'id-1' },
+      { name: 'a.b_c-d', partitions: 1, config: { flush: { everyMs: 5 } }, topicId: 'id-2' },
     ]
     writeTopicRegistry(dataDir, topics)
-    expect(readTopicRegistry(dataDir)).toEqual(topics)
-    writeTopicRegistry(dataDir, topics.slice(1))
-    expect(readTopicRegistry(dataDir)).toEqual(topics.slice(1))
+    expect(readTopicRegistry(dataDir)).toEqual({ topics, deletedTopicIds: [] })
+    writeTopicRegistry(dataDir, topics.slice(1), ['id-1'])
+    expect(readTopicRegistry(dataDir)).toEqual({ topics: topics.slice(1), deletedTopicIds: ['id-1'] })
+  })
+
+  it('reads a file written before topic ids and tombstones existed', () => {
+    const dataDir = fresh()
+    writeTopicRegistry(dataDir, [])
+    writeFileSync(topicRegistryFile(dataDir), '{"version":1,"topics":[{"name":"t","partitions":2,"config":{}}]}')
+    expect(readTopicRegistry(dataDir)).toEqual({ topics: [{ name: 't', partitions: 2, config: {}, topicId: undefined }], deletedTopicIds: [] })
   })
 
   it('refuses a corrupt file with an error naming the file and the problem', () => {
@@ -51,29 +57,5 @@ describe('topic registry', () => {
     expect(corrupt('{"version":1,"topics":[{"name":"a b","partitions":1,"config":{}}]}').reason).toContain('invalid topic name')
     const twice = '{"version":1,"topics":[{"name":"t","partitions":1,"config":{}},{"name":"t","partitions":2,"config":{}}]}'
     expect(corrupt(twice).reason).toContain('listed twice')
-  })
-})
-
-describe('producer id block', () => {
-  it('never hands out an id twice, across reloads', () => {
-    const dataDir = fresh()
-    const seen = new Set<bigint>()
-    for (let run = 0; run < 4; run++) {
-      const block = ProducerIdBlock.load(dataDir, 3n)
-      for (let i = 0; i < run + 2; i++) {
-        const id = block.allocate()
-        expect(seen.has(id)).toBe(false)
-        seen.add(id)
-      }
-    }
-    expect(seen.size).toBe(2 + 3 + 4 + 5)
-  })
-
-  it('starts at 0 and skips the unused rest of a block after a reload', () => {
-    const dataDir = fresh()
-    const first = ProducerIdBlock.load(dataDir, 10n)
-    expect(first.allocate()).toBe(0n)
-    expect(first.allocate()).toBe(1n)
-    expect(ProducerIdBlock.load(dataDir, 10n).allocate()).toBe(10n)
   })
 })

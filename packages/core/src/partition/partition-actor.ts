@@ -87,21 +87,39 @@ interface PendingReply {
 
 const NO_RECORDS = Buffer.alloc(0)
 
-/** The factory to spawn a partition with (use a restart strategy: state comes back from disk). */
-export const partitionActor = (options: PartitionActorOptions): ActorFactory<PartitionCommand> => {
+/** A partition's log and producer state, opened; what a PartitionActor starts from. */
+export interface OpenedPartition {
+  readonly log: Log
+  readonly producers: ProducerStateManager
+}
+
+/** Opens a partition's log and loads its producer state; on failure nothing stays open. */
+export const openPartition = async (options: PartitionActorOptions, config: LogConfigInput = options.config): Promise<OpenedPartition> => {
+  const dir = partitionLogDir(options.dataDir, options.topic, options.partition)
+  const openLog = options.openLog ?? ((d, c, o) => Log.open(d, c, o))
+  const log = await openLog(dir, config, { nowMs: options.nowMs })
+  try {
+    return { log, producers: await ProducerStateManager.load(dir, log) }
+  } catch (error) {
+    await log.close()
+    throw error
+  }
+}
+
+/**
+ * The factory to spawn a partition with (use a restart strategy: state comes back from disk).
+ * `opened`, when given, is what the first instance starts from (the broker opens a new topic's
+ * partitions before it reports the topic created); restarts open the log again.
+ */
+export const partitionActor = (options: PartitionActorOptions, opened?: OpenedPartition): ActorFactory<PartitionCommand> => {
   // Outlives the instances: a restart reopens the log with the config AlterConfig last set.
   const settings = { config: options.config }
+  let first = opened
   return async () => {
     const dir = partitionLogDir(options.dataDir, options.topic, options.partition)
     const openLog = options.openLog ?? ((d, c, o) => Log.open(d, c, o))
-    const log = await openLog(dir, settings.config, { nowMs: options.nowMs })
-    let producers: ProducerStateManager
-    try {
-      producers = await ProducerStateManager.load(dir, log)
-    } catch (error) {
-      await log.close()
-      throw error
-    }
+    const { log, producers } = first ?? (await openPartition(options, settings.config))
+    first = undefined
     return new PartitionActor(options, settings, dir, openLog, log, producers)
   }
 }
