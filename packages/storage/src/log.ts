@@ -316,9 +316,16 @@ export class Log {
     return this.segments
   }
 
-  /** Replaces the segment at `index` by `replacement` (compaction's swap). */
-  replaceSegment(index: number, replacement: LogSegment): void {
-    this.segments[index] = replacement
+  /**
+   * Replaces `count` closed segments from `index` by `replacement`, or removes them (compaction's
+   * swap and merge). The caller has already replaced their files.
+   */
+  replaceSegments(index: number, count: number, replacement?: LogSegment): void {
+    if (index < 0 || count < 1 || index + count >= this.segments.length) {
+      throw new RangeError(`${this.dir}: cannot replace segments [${index}, ${index + count}) of ${this.segments.length}: the active one stays`)
+    }
+    if (replacement === undefined) this.segments.splice(index, count)
+    else this.segments.splice(index, count, replacement)
   }
 
   private rollIfNeeded(incomingBytes: number, lastOffset: bigint, incomingMaxTimestamp: number): void {
