@@ -172,7 +172,7 @@ const swapIn = async (
   onStep(`removed cleaned segment ${old.baseOffset}`)
   renameSync(swap, old.file)
   onStep(`renamed ${old.baseOffset}.log.swap to .log`)
-  const replacement = LogSegment.open(log.dir, old.baseOffset, old.indexIntervalBytes, { recover: false, contiguousOffsets: false })
+  const replacement = LogSegment.open(log.dir, old.baseOffset, old.indexIntervalBytes, { recover: false, contiguousOffsets: false, fileCache: old.fileCache })
   log.replaceSegments(index, 1, replacement)
   // Its log is already on disk; this makes the rebuilt indexes durable too, as for a rolled segment.
   await replacement.flush()

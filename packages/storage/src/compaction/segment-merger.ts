@@ -94,6 +94,7 @@ const mergeRun = async (context: MergeContext, run: readonly LogSegment[]): Prom
   const replacement = LogSegment.open(log.dir, first.baseOffset, first.indexIntervalBytes, {
     recover: false,
     contiguousOffsets: false,
+    fileCache: first.fileCache,
   })
   log.replaceSegments(index, run.length, replacement)
   await replacement.flush()

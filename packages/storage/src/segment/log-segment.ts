@@ -11,8 +11,10 @@
  * offset entry (entries are written in batches, so the newest may be lost), and rebuilds them
  * when they are missing or contradict the log. An invalid batch found in a closed segment is not
  * cut but reported (`corruption`), and no read ever returns it: every batch read is CRC-checked.
+ * Descriptors: an active segment holds its three files open (`holdFilesOpen`); a closed one holds
+ * none of its indexes (they are in memory) and its `.log` only while the SegmentFileCache keeps it.
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs'
+import { fstatSync, ftruncateSync, rmSync, writeSync } from 'node:fs'
 import { CorruptIndexError, CorruptRecordBatchError, LogClosedError } from '../errors.js'
 import { OffsetIndex } from '../offset-index.js'
 import { recoverSegment, scanBatches, type InvalidBatch, type ScanResult } from '../recovery.js'
@@ -33,7 +35,8 @@ import {
 } from './batch-walk.js'
 import { NO_TIMESTAMP, SegmentIndexer } from './segment-indexer.js'
 import { segmentFilePath } from './segment-files.js'
-import { SyncableFd } from '../syncable-fd.js'
+import { SegmentFile, SegmentFileCache } from './segment-file-cache.js'
+import type { IndexFileOptions } from '../index-file.js'
 
 const INT32_MAX = 0x7fffffff
 
@@ -46,6 +49,10 @@ export interface SegmentOpenOptions {
    * active segment of a compacted topic whose follower copied the leader's gaps.
    */
   readonly contiguousOffsets?: boolean
+  /** Hold the three files open (the active segment) rather than through the cache. Default: `recover`. */
+  readonly holdFilesOpen?: boolean
+  /** Default: SegmentFileCache.shared. */
+  readonly fileCache?: SegmentFileCache
 }
 
 /** What open({ recover: true }) cut from the end of the `.log`, for the Log to log and report. */
@@ -73,14 +80,13 @@ export class LogSegment {
   private next: bigint
   private firstTimestamp = NO_TIMESTAMP
   private readonly indexer: SegmentIndexer
-  private readonly fdSync: SyncableFd
   private closed = false
 
   private constructor(
     readonly dir: string,
     readonly baseOffset: bigint,
     readonly indexIntervalBytes: number,
-    private readonly fd: number,
+    private readonly logFile: SegmentFile,
     private readonly offsetIndex: OffsetIndex,
     private readonly timeIndex: TimeIndex,
     private readonly contiguousOffsets: boolean,
@@ -88,7 +94,6 @@ export class LogSegment {
     this.file = segmentFilePath(dir, baseOffset, '.log')
     this.next = baseOffset
     this.indexer = new SegmentIndexer(offsetIndex, timeIndex, indexIntervalBytes)
-    this.fdSync = new SyncableFd(fd)
   }
 
   /**
@@ -99,16 +104,20 @@ export class LogSegment {
     dir: string,
     baseOffset: bigint,
     indexIntervalBytes: number,
-    options: { readonly contiguousOffsets?: boolean } = {},
+    options: { readonly contiguousOffsets?: boolean; readonly fileCache?: SegmentFileCache } = {},
   ): LogSegment {
-    const fd = openSync(segmentFilePath(dir, baseOffset, '.log'), 'wx+')
+    const cache = options.fileCache ?? SegmentFileCache.shared
+    const logFile = SegmentFile.open(segmentFilePath(dir, baseOffset, '.log'), 'wx+', cache, true)
+    let offsetIndex: OffsetIndex | undefined
     try {
-      const offsetIndex = OffsetIndex.create(segmentFilePath(dir, baseOffset, '.index'), baseOffset)
-      const timeIndex = TimeIndex.create(segmentFilePath(dir, baseOffset, '.timeindex'), baseOffset)
+      const indexOptions: IndexFileOptions = { holdFd: true, cache }
+      offsetIndex = OffsetIndex.create(segmentFilePath(dir, baseOffset, '.index'), baseOffset, indexOptions)
+      const timeIndex = TimeIndex.create(segmentFilePath(dir, baseOffset, '.timeindex'), baseOffset, indexOptions)
       const contiguous = options.contiguousOffsets ?? true
-      return new LogSegment(dir, baseOffset, indexIntervalBytes, fd, offsetIndex, timeIndex, contiguous)
+      return new LogSegment(dir, baseOffset, indexIntervalBytes, logFile, offsetIndex, timeIndex, contiguous)
     } catch (error) {
-      closeSync(fd)
+      offsetIndex?.close()
+      logFile.close()
       throw error
     }
   }
@@ -125,28 +134,42 @@ export class LogSegment {
     const contiguous = options.contiguousOffsets ?? options.recover
     const indexFile = segmentFilePath(dir, baseOffset, '.index')
     const timeIndexFile = segmentFilePath(dir, baseOffset, '.timeindex')
-    const fd = openSync(segmentFilePath(dir, baseOffset, '.log'), 'r+')
+    const cache = options.fileCache ?? SegmentFileCache.shared
+    const hold = options.holdFilesOpen ?? options.recover
+    const indexOptions: IndexFileOptions = { holdFd: hold, cache }
+    const logFile = SegmentFile.open(segmentFilePath(dir, baseOffset, '.log'), 'r+', cache, hold)
     let indexes: [OffsetIndex, TimeIndex] | undefined
     try {
       let rebuildReason: string | undefined
       if (!options.recover) {
         try {
-          indexes = [OffsetIndex.load(indexFile, baseOffset), TimeIndex.load(timeIndexFile, baseOffset)]
+          indexes = [OffsetIndex.load(indexFile, baseOffset, indexOptions), TimeIndex.load(timeIndexFile, baseOffset, indexOptions)]
         } catch (error) {
           rebuildReason = indexLoadFailure(error)
         }
       }
-      indexes ??= [OffsetIndex.create(indexFile, baseOffset), TimeIndex.create(timeIndexFile, baseOffset)]
-      const segment = new LogSegment(dir, baseOffset, indexIntervalBytes, fd, indexes[0], indexes[1], contiguous)
-      segment.size = fstatSync(fd).size
-      if (options.recover) segment.recover()
-      else if (rebuildReason !== undefined) segment.rebuildIndexes(rebuildReason)
-      else segment.catchUpIndexes()
+      if (indexes === undefined) {
+        const offsetIndex = OffsetIndex.create(indexFile, baseOffset, indexOptions)
+        try {
+          indexes = [offsetIndex, TimeIndex.create(timeIndexFile, baseOffset, indexOptions)]
+        } catch (error) {
+          offsetIndex.close()
+          throw error
+        }
+      }
+      const segment = new LogSegment(dir, baseOffset, indexIntervalBytes, logFile, indexes[0], indexes[1], contiguous)
+      // Scanning the log writes index entries, which may open the index files.
+      logFile.pinned((fd) => {
+        segment.size = fstatSync(fd).size
+        if (options.recover) segment.recover()
+        else if (rebuildReason !== undefined) segment.rebuildIndexes(rebuildReason)
+        else segment.catchUpIndexes()
+      })
       return segment
     } catch (error) {
       indexes?.[0].close()
       indexes?.[1].close()
-      closeSync(fd)
+      logFile.close()
       throw error
     }
   }
@@ -183,6 +206,32 @@ export class LogSegment {
   }
   get isEmpty(): boolean {
     return this.size === 0
+  }
+  /** File descriptors this segment holds now (0 to 3). */
+  get openFileCount(): number {
+    return (this.logFile.isOpen ? 1 : 0) + this.offsetIndex.openFileCount + this.timeIndex.openFileCount
+  }
+  /** The cache its `.log` goes through when the segment is not active. */
+  get fileCache(): SegmentFileCache {
+    return this.logFile.cache
+  }
+
+  /**
+   * true for the active segment: its `.log`, `.index` and `.timeindex` stay open, so appends never
+   * wait for an open. false once it is closed: the indexes are released (their entries stay in
+   * memory) and the `.log` is handed to the SegmentFileCache, which closes it when idle.
+   */
+  holdFilesOpen(hold: boolean): void {
+    this.ensureOpen()
+    if (!hold) this.indexer.writeEntries()
+    this.logFile.setResident(hold)
+    this.offsetIndex.setHoldFd(hold)
+    this.timeIndex.setHoldFd(hold)
+  }
+
+  /** The `.log`'s descriptor, opened again if the cache closed it: use it synchronously. */
+  private get fd(): number {
+    return this.logFile.fd
   }
 
   /** Whether appending `bytes` more bytes ending at `lastOffset` keeps positions and relative offsets in int32. */
@@ -282,6 +331,10 @@ export class LogSegment {
    */
   truncateTo(offset: bigint): number {
     this.ensureOpen()
+    return this.logFile.pinned(() => this.truncatePinned(offset))
+  }
+
+  private truncatePinned(offset: bigint): number {
     let cut = 0
     let cutRelativeOffset = 0
     if (offset >= this.next) {
@@ -317,7 +370,7 @@ export class LogSegment {
    */
   async flushData(): Promise<void> {
     this.ensureOpen()
-    await this.fdSync.sync()
+    await this.logFile.sync()
   }
 
   /** Writes buffered index entries and releases the files; no fsync (flush first when that matters). */
@@ -339,7 +392,7 @@ export class LogSegment {
 
   private release(): void {
     this.closed = true
-    this.fdSync.close()
+    this.logFile.close()
   }
 
   private recover(): void {
