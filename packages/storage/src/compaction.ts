@@ -124,7 +124,7 @@ const cleanSegment = (segment: LogSegment, cleaner: BatchCleaner): CleanedSegmen
       }
       if (writer === undefined) {
         // The first change: the batches before it go to the new file unchanged.
-        const started = new CleanedSegmentWriter(segmentFilePath(segment.dir, segment.baseOffset, '.log.cleaned'))
+        const started = new CleanedSegmentWriter(segmentFilePath(segment.dir, segment.baseOffset, '.log.cleaned'), segment.fileCache)
         writer = started
         forEachBatch(segment, (before, from) => started.write(before.subarray(from, from + batchSizeAt(before, from))), baseOffsetAt(buf, at))
       }
