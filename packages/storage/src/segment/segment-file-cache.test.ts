@@ -100,12 +100,16 @@ describe('SegmentFileCache', () => {
     if (hasProcFd) expect(descriptorsUnder(dir)).toBe(0)
   })
 
-  it('lowering the limit closes files now; the limit must be a whole number of at least 1', async () => {
+  it('opens nothing for reads when warm; lowering the limit closes files now; the limit must be a whole number of at least 1', async () => {
     const cache = new SegmentFileCache(50)
     const log = await Log.open(dir, config, { fileCache: cache })
     const batches = await buildLog(log, 20)
     for (let i = 0; i < 20; i++) await log.read(BigInt(i), { maxBytes: 1 })
     expect(cache.openFileCount).toBe(20)
+    // A warm cache serves reads without opening anything.
+    const opened = cache.filesOpened
+    for (let round = 0; round < 3; round++) for (let i = 0; i < 20; i++) await log.read(BigInt(i), { maxBytes: 1 })
+    expect(cache.filesOpened).toBe(opened)
     cache.maxOpenFiles = 3
     expect(cache.openFileCount).toBe(3)
     if (hasProcFd) expect(descriptorsUnder(dir)).toBe(3 + 3)

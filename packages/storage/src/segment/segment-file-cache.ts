@@ -32,6 +32,7 @@ export class SegmentFileCache {
   private readonly open = new Set<SegmentFile>()
   private newest: SegmentFile | undefined
   private max: number
+  private admitted = 0
 
   constructor(maxOpenFiles: number = DEFAULT_MAX_OPEN_SEGMENT_FILES) {
     this.max = checkedMax(maxOpenFiles)
@@ -53,6 +54,11 @@ export class SegmentFileCache {
     return this.open.size
   }
 
+  /** How many times a closed-segment file was opened into this cache: a warm cache opens none. */
+  get filesOpened(): number {
+    return this.admitted
+  }
+
   /** Closes the least recently used file that is not pinned; false when there is none. */
   evictOne(): boolean {
     for (const file of this.open) {
@@ -68,6 +74,7 @@ export class SegmentFileCache {
   admit(file: SegmentFile): void {
     // Pinned files are never closed under their user, so for that moment the bound may be passed.
     while (this.open.size >= this.max && this.evictOne());
+    this.admitted++
     this.open.add(file)
     this.newest = file
   }
