@@ -64,6 +64,7 @@ export const mergeCleanedSegments = async (context: MergeContext, closed: readon
 const mergeRun = async (context: MergeContext, run: readonly LogSegment[]): Promise<boolean> => {
   const { log, onStep } = context
   const first = run[0]!
+  if (!context.stillValid(run)) return false
   const writer = new CleanedSegmentWriter(segmentFilePath(log.dir, first.baseOffset, '.log.cleaned'), first.fileCache)
   try {
     for (const segment of run) forEachBatch(segment, (buf, at) => writer.write(buf.subarray(at, at + batchSizeAt(buf, at))))
