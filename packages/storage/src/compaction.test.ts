@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   encodeTestBatch,
+  expectSegmentsBounded,
   readDirectoryFiles,
   readFrom,
   recordsIn,
@@ -22,7 +23,7 @@ import type { EncodeRecordBatchOptions } from './record-batch/encoder.js'
 
 const NOW = 10_000
 const DELETE_RETENTION_MS = 1_000
-const NOTHING = { segmentsCleaned: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 }
+const NOTHING = { segmentsCleaned: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0, segmentsRemoved: 0 }
 
 let dir: string
 beforeEach(() => {
@@ -77,6 +78,7 @@ const batchArb = fc.record({
 describe('compactLog', () => {
   it('keeps each key latest record at its offset, drops older ones and expired tombstones, leaves the active segment', async () => {
     let segmentsCleaned = 0
+    let segmentsRemoved = 0
     await fc.assert(
       fc.asyncProperty(
         fc.array(batchArb, { minLength: 3, maxLength: 40 }),
@@ -95,12 +97,14 @@ describe('compactLog', () => {
             const segmentBases = log.segmentsForMaintenance().map((s) => s.baseOffset)
             const active = log.segmentsForMaintenance().at(-1)!
             const activeBytes = readFileSync(active.file)
-            const { logStartOffset, logEndOffset, sizeBytes, segmentCount } = log
+            const { logStartOffset, logEndOffset, sizeBytes, segmentCount: countBefore } = log
             const expected = expectedAfterCompaction(appended, active.baseOffset)
             const from = logStartOffset + BigInt(pick % Number(logEndOffset - logStartOffset + 1n))
             expect(await readFrom(log, logStartOffset, maxBytes)).toEqual(appended)
+            let segmentCount = countBefore
 
             const check = async () => {
+              expectSegmentsBounded(log)
               expect([log.logStartOffset, log.logEndOffset, log.segmentCount]).toEqual([logStartOffset, logEndOffset, segmentCount])
               expect(await readFrom(log, logStartOffset, maxBytes)).toEqual(expected)
               expect(await readFrom(log, from, maxBytes)).toEqual(expected.filter((r) => r.offset >= from))
@@ -110,6 +114,8 @@ describe('compactLog', () => {
 
             const result = await log.compact()
             segmentsCleaned += result.segmentsCleaned
+            segmentsRemoved += result.segmentsRemoved
+            segmentCount = countBefore - result.segmentsRemoved
             const kept = new Set(expected.map((r) => r.offset))
             const removed = appended.filter((r) => !kept.has(r.offset))
             const segmentOf = (offset: bigint) => segmentBases.filter((base) => base <= offset).length
@@ -118,6 +124,7 @@ describe('compactLog', () => {
               recordsRemoved: removed.length,
               bytesBefore: result.bytesBefore,
               bytesAfter: result.bytesBefore - (sizeBytes - log.sizeBytes),
+              segmentsRemoved: result.segmentsRemoved,
             })
             await check()
             expect(await log.compact()).toEqual(NOTHING)
@@ -135,11 +142,12 @@ describe('compactLog', () => {
       ),
       { numRuns: 100 },
     )
-    // The generator must make logs where compaction has work to do.
+    // The generator must make logs where compaction has work to do, cleaning and merging.
     expect(segmentsCleaned).toBeGreaterThan(100)
+    expect(segmentsRemoved).toBeGreaterThan(100)
   })
 
-  it('re-encodes a partly kept batch at its offsets with its header fields, copies a whole one, empties a segment in place', async () => {
+  it('re-encodes a partly kept batch at its offsets with its header fields, copies a whole one, merges small segments, removes an emptied one', async () => {
     const log = await open({ segmentBytes: 1 << 20 })
     const producer = { producerId: 7n, producerEpoch: 2, baseSequence: 40, compression: 'gzip' as const }
     const records = [
@@ -158,7 +166,9 @@ describe('compactLog', () => {
     const segmentFiles = log.segmentsForMaintenance().map((s) => s.file)
 
     const result = await log.compact()
-    expect(result).toMatchObject({ segmentsCleaned: 2, recordsRemoved: 3 })
+    // Segment 2 (q1) is emptied and removed; segments 0 and 1 are merged into segment 0.
+    expect(result).toMatchObject({ segmentsCleaned: 2, recordsRemoved: 3, segmentsRemoved: 2 })
+    expect(log.segmentsForMaintenance().map((s) => s.baseOffset)).toEqual([0n, 6n])
 
     const firstSegment = readFileSync(segmentFiles[0])
     const cleaned = readBatchHeader(firstSegment, 0)
@@ -173,8 +183,8 @@ describe('compactLog', () => {
       maxTimestamp: 9_200,
     })
     expect(cleaned).toMatchObject({ baseOffset: 0n, lastOffset: 2n, partitionLeaderEpoch: 3, producerId: 7n, compression: 'gzip' })
-    expect(firstSegment.subarray(cleaned.sizeInBytes)).toEqual(whole.batch)
-    expect(readFileSync(segmentFiles[2]).length).toBe(0)
+    expect(firstSegment.subarray(cleaned.sizeInBytes)).toEqual(Buffer.concat([whole.batch, x3.batch]))
+    expect(existsSync(segmentFiles[1]) || existsSync(segmentFiles[2])).toBe(false)
     expect(log.logStartOffset).toBe(0n)
     expect(log.segmentsForMaintenance()[0].indexesRebuilt).toMatch(/missing .*00000000000000000000\.index/)
 

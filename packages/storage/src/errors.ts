@@ -125,6 +125,27 @@ export class LogNeedsRecoveryError extends Data.TaggedError('LogNeedsRecoveryErr
   }
 }
 
+/**
+ * A segment or index file could not be opened because the process (EMFILE) or the system (ENFILE)
+ * is out of file descriptors, even after the segment file cache gave back its idle ones.
+ */
+export class TooManyOpenFilesError extends Data.TaggedError('TooManyOpenFilesError')<{
+  readonly file: string
+  readonly code: 'EMFILE' | 'ENFILE'
+  /** Closed-segment files the cache held when the open failed (0: it had none left to give back). */
+  readonly openSegmentFiles: number
+  readonly maxOpenSegmentFiles: number
+}> {
+  override get message(): string {
+    const who = this.code === 'EMFILE' ? 'the process' : 'the system'
+    return (
+      `cannot open ${this.file}: ${who} is out of file descriptors (${this.code}); ` +
+      `${this.openSegmentFiles} closed-segment files open, cache limit ${this.maxOpenSegmentFiles}. ` +
+      `Raise the descriptor limit (ulimit -n) or lower SegmentFileCache maxOpenFiles`
+    )
+  }
+}
+
 export type StorageError =
   | InvalidLogConfigError
   | RecordBatchTooLargeError
@@ -136,3 +157,4 @@ export type StorageError =
   | StorageFullError
   | StorageWriteError
   | LogNeedsRecoveryError
+  | TooManyOpenFilesError

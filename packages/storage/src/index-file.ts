@@ -3,9 +3,14 @@
  * exactly as the file, appended to the file in batches (writePending, flush, close) rather than one
  * write per entry. Losing unwritten entries in a crash is harmless: the segment finds the index
  * short and catches it up from the log.
+ *
+ * Descriptors: the active segment's indexes hold theirs (`holdFd`); a closed segment's indexes are
+ * read once into memory and open their file only for the rare write (a rebuild at open, a flush),
+ * closing it again right after, so closed segments cost no index descriptor.
  */
-import { ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, ftruncateSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { CorruptIndexError } from './errors.js'
+import { openSegmentFile, SegmentFileCache } from './segment/segment-file-cache.js'
 import { SyncableFd } from './syncable-fd.js'
 import { isErrno } from './write-failure.js'
 
@@ -17,12 +22,25 @@ export interface IndexCheckpoint {
   readonly entriesOnDisk: number
 }
 
+export interface IndexFileOptions {
+  /** Keep the file open between writes (the active segment); otherwise open it per write. */
+  readonly holdFd: boolean
+  /** Whose idle descriptors an open gives back when the process has none left. */
+  readonly cache: SegmentFileCache
+}
+
+/** An index that keeps its file open, giving back descriptors of the shared cache when out of them. */
+export const HELD_INDEX_FILE: IndexFileOptions = { holdFd: true, cache: SegmentFileCache.shared }
+
 export class IndexFile {
   /** Entries [0, entryCount) as they are (or will be) on disk; capacity beyond is scratch. */
   entries: Buffer
   entryCount: number
   private entriesOnDisk: number
   private fd: SyncableFd | undefined
+  private holdFd: boolean
+  /** Bytes were handed to the OS since the last completed fdatasync. */
+  private unsynced = false
   private closed = false
 
   private constructor(
@@ -31,29 +49,46 @@ export class IndexFile {
     entries: Buffer,
     entryCount: number,
     fd: number | undefined,
+    private readonly options: IndexFileOptions,
   ) {
     this.entries = entries
     this.entryCount = entryCount
     this.entriesOnDisk = entryCount
+    this.holdFd = options.holdFd
     this.fd = fd === undefined ? undefined : new SyncableFd(fd)
+    if (fd !== undefined) {
+      this.unsynced = true
+      this.releaseIfNotHeld()
+    }
   }
 
   /** A new empty index file; an old file of that name is emptied (an index is derived data). */
-  static create(file: string, entryBytes: number): IndexFile {
-    const fd = openSync(file, 'w+')
-    return new IndexFile(file, entryBytes, Buffer.alloc(INITIAL_CAPACITY_ENTRIES * entryBytes), 0, fd)
+  static create(file: string, entryBytes: number, options: IndexFileOptions): IndexFile {
+    const fd = openSegmentFile(file, 'w+', options.cache)
+    return new IndexFile(file, entryBytes, Buffer.alloc(INITIAL_CAPACITY_ENTRIES * entryBytes), 0, fd, options)
   }
 
   /** Reads the whole file; the caller validates the entries. The file is opened again only to write. */
-  static load(file: string, entryBytes: number): IndexFile {
-    const bytes = readFileSync(file)
+  static load(file: string, entryBytes: number, options: IndexFileOptions): IndexFile {
+    const fd = openSegmentFile(file, 'r', options.cache)
+    let bytes: Buffer
+    try {
+      bytes = readFileSync(fd)
+    } finally {
+      closeSync(fd)
+    }
     if (bytes.length % entryBytes !== 0) {
       throw new CorruptIndexError({
         file,
         reason: `size ${bytes.length} bytes is not a multiple of the ${entryBytes}-byte entry`,
       })
     }
-    return new IndexFile(file, entryBytes, bytes, bytes.length / entryBytes, undefined)
+    return new IndexFile(file, entryBytes, bytes, bytes.length / entryBytes, undefined, options)
+  }
+
+  /** Descriptors this index holds now: 0 or 1. */
+  get openFileCount(): number {
+    return this.fd === undefined ? 0 : 1
   }
 
   /** Makes room for one more entry and returns the byte position to write it at. */
@@ -81,6 +116,8 @@ export class IndexFile {
     if (this.entriesOnDisk > count) {
       ftruncateSync(this.writableFd(), count * this.entryBytes)
       this.entriesOnDisk = count
+      this.unsynced = true
+      this.releaseIfNotHeld()
     }
   }
 
@@ -100,10 +137,16 @@ export class IndexFile {
         written += writeSync(fd, this.entries, from + written, length - written, from + written)
       }
     } catch (error) {
-      if (written > 0) ftruncateSync(fd, from)
+      try {
+        if (written > 0) ftruncateSync(fd, from)
+      } finally {
+        this.releaseIfNotHeld()
+      }
       throw error
     }
     this.entriesOnDisk = this.entryCount
+    this.unsynced = true
+    this.releaseIfNotHeld()
   }
 
   checkpoint(): IndexCheckpoint {
@@ -116,6 +159,8 @@ export class IndexFile {
     if (this.entriesOnDisk > checkpoint.entriesOnDisk) {
       ftruncateSync(this.writableFd(), checkpoint.entriesOnDisk * this.entryBytes)
       this.entriesOnDisk = checkpoint.entriesOnDisk
+      this.unsynced = true
+      this.releaseIfNotHeld()
     }
     this.entryCount = Math.min(this.entryCount, checkpoint.entryCount)
   }
@@ -131,7 +176,24 @@ export class IndexFile {
     } catch (error) {
       if (!isErrno(error)) throw error
     }
-    await this.fd?.sync()
+    if (!this.unsynced) return
+    // fdatasync covers the file, whichever descriptor wrote it: a released one is reopened for it.
+    const fd = this.fd ?? new SyncableFd(openSegmentFile(this.file, 'r+', this.options.cache))
+    this.unsynced = false
+    try {
+      await fd.sync()
+    } catch (error) {
+      this.unsynced = true
+      throw error
+    } finally {
+      if (fd !== this.fd) fd.close()
+    }
+  }
+
+  /** true: keep the file open between writes (the active segment); false: close it now and after each write. */
+  setHoldFd(hold: boolean): void {
+    this.holdFd = hold
+    this.releaseIfNotHeld()
   }
 
   /** Writes pending entries (no fsync: call flush first when that matters) and releases the file. */
@@ -142,6 +204,7 @@ export class IndexFile {
     } finally {
       this.closed = true
       this.fd?.close()
+      this.fd = undefined
     }
   }
 
@@ -150,15 +213,21 @@ export class IndexFile {
     if (!this.closed) {
       this.closed = true
       this.fd?.close()
+      this.fd = undefined
     }
     rmSync(this.file, { force: true })
   }
 
   private writableFd(): number {
-    // A loaded index holds no descriptor until it is written: closed segments rarely are, and so
-    // cost no file descriptor.
-    this.fd ??= new SyncableFd(openSync(this.file, 'r+'))
+    this.fd ??= new SyncableFd(openSegmentFile(this.file, 'r+', this.options.cache))
     return this.fd.fd
+  }
+
+  /** A descriptor under a sync closes when the sync ends (SyncableFd). */
+  private releaseIfNotHeld(): void {
+    if (this.holdFd || this.fd === undefined) return
+    this.fd.close()
+    this.fd = undefined
   }
 
   private ensureOpen(): void {

@@ -1,6 +1,7 @@
 export * from './errors.js'
 export { Log } from './log.js'
 export { isOutOfSpace } from './write-failure.js'
+export { DEFAULT_MAX_OPEN_SEGMENT_FILES, SegmentFileCache } from './segment/segment-file-cache.js'
 export type { CompactionResult } from './compaction.js'
 export type { AppendOptions, AppendResult, LogOptions, LogReadResult, ReadOptions, RetentionResult } from './log.js'
 export { decodeLogConfig, defaultLogConfig, GiB, KiB, MiB } from './log-config.js'

@@ -190,8 +190,9 @@ describe('Log', () => {
     await log.roll()
     await log.append(keyed('d', '1'))
     await log.compact()
-    expect(log.segmentsForMaintenance()[0]!.nextOffset).toBe(1n)
-    await log.truncateTo(3n) // at a segment boundary: offsets 1 and 2 were assigned, only compacted away
+    // Compaction merged segment 3 into segment 0: the gap [1, 3) now lies inside segment 0.
+    expect(log.segmentsForMaintenance().map((s) => [s.baseOffset, s.nextOffset])).toEqual([[0n, 5n], [5n, 6n]])
+    await log.truncateTo(3n) // at the gap's end: offsets 1 and 2 were assigned, only compacted away
     expect(log.logEndOffset).toBe(3n)
     await log.truncateTo(2n) // inside the gap
     expect(log.logEndOffset).toBe(2n)

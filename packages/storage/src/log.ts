@@ -39,6 +39,7 @@ import {
 import { checkBatchAt } from './record-batch/validate.js'
 import { segmentsToDelete, shouldRollForRetention } from './retention.js'
 import { LogSegment } from './segment/log-segment.js'
+import { SegmentFileCache, withDescriptor } from './segment/segment-file-cache.js'
 import { finishInterruptedSwaps, listSegmentBaseOffsets } from './segment/segment-files.js'
 import { SyncScheduler } from './sync-scheduler.js'
 import { isOutOfSpace } from './write-failure.js'
@@ -46,6 +47,11 @@ import { isOutOfSpace } from './write-failure.js'
 export interface LogOptions {
   /** The clock used for segment age and retention; tests pass a virtual one. */
   readonly nowMs?: () => number
+  /**
+   * Bounds the descriptors of closed segments, shared with other logs; SegmentFileCache.shared
+   * (1,000 files) by default. The active segment holds its 3 files outside it.
+   */
+  readonly fileCache?: SegmentFileCache
 }
 
 export interface AppendOptions {
@@ -92,6 +98,8 @@ export class Log {
     private readonly nowMs: () => number,
     /** What recovery cut from the active segment on open, for the caller to report. */
     readonly recovery: { readonly truncatedBytes: number; readonly reason: string } | undefined,
+    /** Where closed segments' descriptors are kept (and bounded). */
+    readonly fileCache: SegmentFileCache,
   ) {
     this.sync = new SyncScheduler(config.flush, () => this.activeData)
   }
@@ -99,24 +107,33 @@ export class Log {
   /** Opens (or creates) the log in `dir`, recovering the active segment after an unclean stop. */
   static async open(dir: string, configInput: LogConfigInput = {}, options: LogOptions = {}): Promise<Log> {
     const config = decodeLogConfig(configInput)
+    const fileCache = options.fileCache ?? SegmentFileCache.shared
     mkdirSync(dir, { recursive: true })
-    finishInterruptedSwaps(dir)
-    const baseOffsets = listSegmentBaseOffsets(dir)
+    const baseOffsets = withDescriptor(dir, fileCache, () => {
+      finishInterruptedSwaps(dir)
+      return listSegmentBaseOffsets(dir)
+    })
     const segments: LogSegment[] = []
     let recovery: Log['recovery']
     if (baseOffsets.length === 0) {
-      segments.push(LogSegment.create(dir, 0n, config.indexIntervalBytes))
+      segments.push(LogSegment.create(dir, 0n, config.indexIntervalBytes, { fileCache }))
     } else {
-      for (const [i, baseOffset] of baseOffsets.entries()) {
-        const isActive = i === baseOffsets.length - 1
-        const segment = LogSegment.open(dir, baseOffset, config.indexIntervalBytes, { recover: isActive })
-        if (isActive && segment.recovered !== undefined && segment.recovered.truncatedBytes > 0) {
-          recovery = segment.recovered
+      try {
+        for (const [i, baseOffset] of baseOffsets.entries()) {
+          const isActive = i === baseOffsets.length - 1
+          const segment = LogSegment.open(dir, baseOffset, config.indexIntervalBytes, { recover: isActive, holdFilesOpen: isActive, fileCache })
+          if (isActive && segment.recovered !== undefined && segment.recovered.truncatedBytes > 0) {
+            recovery = segment.recovered
+          }
+          segments.push(segment)
         }
-        segments.push(segment)
+      } catch (error) {
+        // A log that cannot open (e.g. TooManyOpenFilesError) holds no descriptor afterwards.
+        for (const segment of segments) segment.close()
+        throw error
       }
     }
-    return new Log(dir, config, segments, options.nowMs ?? Date.now, recovery)
+    return new Log(dir, config, segments, options.nowMs ?? Date.now, recovery, fileCache)
   }
 
   get logStartOffset(): bigint {
@@ -141,6 +158,14 @@ export class Log {
 
   get segmentCount(): number {
     return this.segments.length
+  }
+
+  /**
+   * File descriptors this log holds now: the active segment's 3, and the closed segments' files
+   * the fileCache keeps open (at most its maxOpenFiles, shared with the other logs using it).
+   */
+  get openFileCount(): number {
+    return this.segments.reduce((total, segment) => total + segment.openFileCount, 0)
   }
 
   /** What an append's fsync covers: the active segment's `.log` (recovery rebuilds its indexes). */
@@ -264,6 +289,7 @@ export class Log {
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
       this.segments.pop()!.delete()
     }
+    this.active.holdFilesOpen(true)
     // The log ends at `offset` unless a batch straddles it, even where compaction left nothing just
     // below it: offsets in a compaction gap were handed out once and must not be again.
     const end = this.endAfterTruncation(offset)
@@ -278,7 +304,7 @@ export class Log {
     this.ensureOpen()
     await this.sync.drain()
     for (const segment of this.segments.splice(0)) segment.delete()
-    this.segments.push(LogSegment.create(this.dir, offset, this.config.indexIntervalBytes))
+    this.segments.push(LogSegment.create(this.dir, offset, this.config.indexIntervalBytes, { fileCache: this.fileCache }))
   }
 
   /** Closes the active segment and starts a new one at the log end offset. */
@@ -351,9 +377,16 @@ export class Log {
     return this.segments
   }
 
-  /** Replaces the segment at `index` by `replacement` (compaction's swap). */
-  replaceSegment(index: number, replacement: LogSegment): void {
-    this.segments[index] = replacement
+  /**
+   * Replaces `count` closed segments from `index` by `replacement`, or removes them (compaction's
+   * swap and merge). The caller has already replaced their files.
+   */
+  replaceSegments(index: number, count: number, replacement?: LogSegment): void {
+    if (index < 0 || count < 1 || index + count >= this.segments.length) {
+      throw new RangeError(`${this.dir}: cannot replace segments [${index}, ${index + count}) of ${this.segments.length}: the active one stays`)
+    }
+    if (replacement === undefined) this.segments.splice(index, count)
+    else this.segments.splice(index, count, replacement)
   }
 
   /**
@@ -379,9 +412,11 @@ export class Log {
 
   private rollNow(baseOffset = this.active.nextOffset): void {
     const previous = this.active
-    this.segments.push(LogSegment.create(this.dir, baseOffset, this.config.indexIntervalBytes))
+    this.segments.push(LogSegment.create(this.dir, baseOffset, this.config.indexIntervalBytes, { fileCache: this.fileCache }))
     // A closed segment is never recovered on open, so it must reach the disk.
     this.sync.flushClosedSegment(previous)
+    // Its syncs have started on the descriptors they need; from now on it opens files on demand.
+    previous.holdFilesOpen(false)
   }
 
   /**

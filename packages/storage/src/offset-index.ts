@@ -11,7 +11,7 @@
  * from the log, so nothing here is ever the only copy of a fact.
  */
 import { CorruptIndexError } from './errors.js'
-import { IndexFile } from './index-file.js'
+import { HELD_INDEX_FILE, IndexFile, type IndexFileOptions } from './index-file.js'
 import { SparseIndex } from './sparse-index.js'
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8
@@ -26,13 +26,13 @@ export class OffsetIndex extends SparseIndex {
     super(index, baseOffset)
   }
 
-  static create(file: string, baseOffset: bigint): OffsetIndex {
-    return new OffsetIndex(IndexFile.create(file, OFFSET_INDEX_ENTRY_BYTES), baseOffset)
+  static create(file: string, baseOffset: bigint, options: IndexFileOptions = HELD_INDEX_FILE): OffsetIndex {
+    return new OffsetIndex(IndexFile.create(file, OFFSET_INDEX_ENTRY_BYTES, options), baseOffset)
   }
 
   /** Reads and checks `file`; throws CorruptIndexError naming the file and the offending entries. */
-  static load(file: string, baseOffset: bigint): OffsetIndex {
-    const index = IndexFile.load(file, OFFSET_INDEX_ENTRY_BYTES)
+  static load(file: string, baseOffset: bigint, options: IndexFileOptions = HELD_INDEX_FILE): OffsetIndex {
+    const index = IndexFile.load(file, OFFSET_INDEX_ENTRY_BYTES, options)
     const entries = index.entries
     let previousOffset = -1
     let previousPosition = -1

@@ -27,6 +27,16 @@ export abstract class SparseIndex {
     this.index.truncateToEntries(0)
   }
 
+  /** Descriptors the index holds now: 0 or 1. */
+  get openFileCount(): number {
+    return this.index.openFileCount
+  }
+
+  /** Keep the file open between writes (the active segment), or open it only to write. */
+  setHoldFd(hold: boolean): void {
+    this.index.setHoldFd(hold)
+  }
+
   writePending(): void {
     this.index.writePending()
   }

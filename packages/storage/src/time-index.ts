@@ -11,7 +11,7 @@
  * from the log by the segment.
  */
 import { CorruptIndexError } from './errors.js'
-import { IndexFile } from './index-file.js'
+import { HELD_INDEX_FILE, IndexFile, type IndexFileOptions } from './index-file.js'
 import { SparseIndex } from './sparse-index.js'
 
 export const TIME_INDEX_ENTRY_BYTES = 12
@@ -28,13 +28,13 @@ export class TimeIndex extends SparseIndex {
     super(index, baseOffset)
   }
 
-  static create(file: string, baseOffset: bigint): TimeIndex {
-    return new TimeIndex(IndexFile.create(file, TIME_INDEX_ENTRY_BYTES), baseOffset)
+  static create(file: string, baseOffset: bigint, options: IndexFileOptions = HELD_INDEX_FILE): TimeIndex {
+    return new TimeIndex(IndexFile.create(file, TIME_INDEX_ENTRY_BYTES, options), baseOffset)
   }
 
   /** Reads and checks `file`; throws CorruptIndexError naming the file and the offending entries. */
-  static load(file: string, baseOffset: bigint): TimeIndex {
-    const index = IndexFile.load(file, TIME_INDEX_ENTRY_BYTES)
+  static load(file: string, baseOffset: bigint, options: IndexFileOptions = HELD_INDEX_FILE): TimeIndex {
+    const index = IndexFile.load(file, TIME_INDEX_ENTRY_BYTES, options)
     const timeIndex = new TimeIndex(index, baseOffset)
     let previousTimestamp = -Infinity
     let previousOffset = -1

@@ -1,5 +1,5 @@
 /** The commands of the log's model-based test: each runs on the real Log and on the model, then compares. */
-import { readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { batchSizeAt, baseOffsetAt, encodeRecordBatch, lastOffsetAt, type Compression } from '@rivulet/storage'
 import type fc from 'fast-check'
@@ -19,6 +19,19 @@ import {
 } from './log-model.js'
 
 type LogCommand = fc.AsyncCommand<LogModel, RealLog>
+
+/** The closed segments' sizes on disk, oldest first: no empty one but the first, no two that fit together. */
+const expectClosedSegmentsMerged = (real: RealLog): void => {
+  const sizes = readdirSync(real.dir)
+    .filter((name) => name.endsWith('.log'))
+    .sort()
+    .slice(0, -1)
+    .map((name) => statSync(join(real.dir, name)).size)
+  for (const [i, size] of sizes.entries()) {
+    if (i > 0) expect(size, `closed segment ${i} is empty after compaction`).toBeGreaterThan(0)
+    if (i + 1 < sizes.length) expect(size + sizes[i + 1]!, `closed segments ${i} and ${i + 1} fit in one`).toBeGreaterThan(real.log.config.segmentBytes)
+  }
+}
 
 /** A number in [0, 1) picks a position inside whatever range exists when the command runs. */
 const pick = (fraction: number, low: bigint, high: bigint): bigint =>
@@ -202,7 +215,10 @@ export class DamageIndexCommand implements LogCommand {
 /**
  * Compaction: the model keeps what the log kept, after checking that each record it lost was
  * superseded by a later record with the same key, or was a tombstone past deleteRetentionMs, and
- * that nothing of the active segment and no keyless record was touched.
+ * that nothing of the active segment and no keyless record was touched. Merges and removals of
+ * segments must leave the log start, the log end and every kept record where they were (the
+ * comparison with the model), and leave no empty closed segment but the first and no two closed
+ * neighbours that fit in one segment.
  */
 export class CompactCommand implements LogCommand {
   check = () => true
@@ -229,6 +245,7 @@ export class CompactCommand implements LogCommand {
       .filter((b) => b.records.length > 0)
     model.compacted = true
     await expectLogMatchesModel(real, model)
+    if (real.log.config.cleanupPolicy !== 'delete') expectClosedSegmentsMerged(real)
   }
   toString = () => 'compact'
 }

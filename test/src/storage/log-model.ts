@@ -67,11 +67,13 @@ export const readWholeLog = async (log: Log, maxBytes: number): Promise<ModelRec
 
 export const modelRecords = (model: LogModel): ModelRecord[] => model.batches.flatMap((b) => b.records)
 
-/** After every command: the log's bounds and every record it serves agree with the model. */
+/** After every command: the log's bounds and every record it serves agree with the model, its descriptors are bounded. */
 export const expectLogMatchesModel = async (real: RealLog, model: LogModel, maxBytes = 300): Promise<void> => {
   expect(real.log.logStartOffset).toBe(model.logStartOffset)
   expect(real.log.logEndOffset).toBe(model.logEndOffset)
   expect(await readWholeLog(real.log, maxBytes)).toEqual(modelRecords(model))
+  // The active segment's three files, and closed segments' only as many as the cache allows.
+  expect(real.log.openFileCount).toBeLessThanOrEqual(3 + real.log.fileCache.maxOpenFiles)
 }
 
 /** The active segment's file (the one with the highest base offset) and its base offset. */

@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Log, type FlushPolicy } from '@rivulet/storage'
+import { Log, SegmentFileCache, type FlushPolicy } from '@rivulet/storage'
 import fc from 'fast-check'
-import { describe, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   AppendCommand,
   CompactCommand,
@@ -58,17 +58,19 @@ const logConfig = fc.record({
 describe('Log against a plain array model', () => {
   it('agrees with the model after every step, up to the last intact batch after a crash', async () => {
     await fc.assert(
-      fc.asyncProperty(logConfig, commands, async (config, cmds) => {
+      // A cache of a few files, so closed segments' descriptors are closed and reopened all along.
+      fc.asyncProperty(logConfig, commands, fc.integer({ min: 1, max: 4 }), async (config, cmds, maxOpenFiles) => {
+        const fileCache = new SegmentFileCache(maxOpenFiles)
         const dir = mkdtempSync(join(tmpdir(), 'rivulet-log-model-'))
         const fullConfig = { ...config, retentionMs: RETENTION_MS, deleteRetentionMs: DELETE_RETENTION_MS, segmentMs: -1 }
         const clock = { now: 1_700_000_000_000 }
         const real: RealLog = {
           dir,
           clock,
-          log: await Log.open(dir, fullConfig, { nowMs: () => clock.now }),
+          log: await Log.open(dir, fullConfig, { nowMs: () => clock.now, fileCache }),
           reopen: async () => {
             await real.log.close()
-            real.log = await Log.open(dir, fullConfig, { nowMs: () => clock.now })
+            real.log = await Log.open(dir, fullConfig, { nowMs: () => clock.now, fileCache })
           },
         }
         const model: LogModel = { batches: [], logStartOffset: 0n, logEndOffset: 0n, compacted: false }
@@ -76,6 +78,7 @@ describe('Log against a plain array model', () => {
           await fc.asyncModelRun(() => ({ model, real }), cmds)
         } finally {
           await real.log.close()
+          expect(fileCache.openFileCount).toBe(0)
           rmSync(dir, { recursive: true, force: true })
         }
       }),

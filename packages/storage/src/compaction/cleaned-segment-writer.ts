@@ -1,5 +1,6 @@
 /** The file a cleaned segment is written to (`<base>.log.cleaned`) before it is swapped in. */
-import { closeSync, fdatasync, openSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fdatasync, rmSync, writeSync } from 'node:fs'
+import { openSegmentFile, type SegmentFileCache } from '../segment/segment-file-cache.js'
 
 const WRITE_CHUNK_BYTES = 1024 * 1024
 
@@ -11,9 +12,13 @@ export class CleanedSegmentWriter {
   private pendingBytes = 0
   private closed = false
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    /** Whose idle descriptors the open gives back when the process has none left. */
+    fileCache: SegmentFileCache,
+  ) {
     // A leftover of the same name is from a pass that never reached its swap: it is replaced.
-    this.fd = openSync(file, 'w')
+    this.fd = openSegmentFile(file, 'w', fileCache)
   }
 
   write(batch: Buffer): void {

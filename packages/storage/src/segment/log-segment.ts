@@ -14,9 +14,11 @@
  * A failed write (a full disk): append cuts the `.log` and both indexes back to where they ended
  * before it and throws StorageFullError (or StorageWriteError); the segment takes appends again at
  * once. Index entries are derived data: flush and close keep going when they cannot be written.
+ * Descriptors: an active segment holds its three files open (`holdFilesOpen`); a closed one holds
+ * none of its indexes (they are in memory) and its `.log` only while the SegmentFileCache keeps it.
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs'
-import { CorruptIndexError, CorruptRecordBatchError, LogClosedError, LogNeedsRecoveryError } from '../errors.js'
+import { fstatSync, ftruncateSync, rmSync, writeSync } from 'node:fs'
+import { CorruptIndexError, CorruptRecordBatchError, LogClosedError, LogNeedsRecoveryError, TooManyOpenFilesError } from '../errors.js'
 import { OffsetIndex } from '../offset-index.js'
 import { recoverSegment, scanBatches, type InvalidBatch, type ScanResult } from '../recovery.js'
 import {
@@ -36,8 +38,9 @@ import {
 } from './batch-walk.js'
 import { NO_TIMESTAMP, SegmentIndexer } from './segment-indexer.js'
 import { segmentFilePath } from './segment-files.js'
-import { SyncableFd } from '../syncable-fd.js'
 import { isErrno, writeFailure } from '../write-failure.js'
+import { SegmentFile, SegmentFileCache } from './segment-file-cache.js'
+import type { IndexFileOptions } from '../index-file.js'
 
 const INT32_MAX = 0x7fffffff
 
@@ -50,6 +53,10 @@ export interface SegmentOpenOptions {
    * active segment of a compacted topic whose follower copied the leader's gaps.
    */
   readonly contiguousOffsets?: boolean
+  /** Hold the three files open (the active segment) rather than through the cache. Default: `recover`. */
+  readonly holdFilesOpen?: boolean
+  /** Default: SegmentFileCache.shared. */
+  readonly fileCache?: SegmentFileCache
 }
 
 /** What open({ recover: true }) cut from the end of the `.log`, for the Log to log and report. */
@@ -77,7 +84,6 @@ export class LogSegment {
   private next: bigint
   private firstTimestamp = NO_TIMESTAMP
   private readonly indexer: SegmentIndexer
-  private readonly fdSync: SyncableFd
   private closed = false
   /** Set when cutting back a failed append failed too: what is on disk is unknown, appends are refused. */
   private unknownState: string | undefined
@@ -86,7 +92,7 @@ export class LogSegment {
     readonly dir: string,
     readonly baseOffset: bigint,
     readonly indexIntervalBytes: number,
-    private readonly fd: number,
+    private readonly logFile: SegmentFile,
     private readonly offsetIndex: OffsetIndex,
     private readonly timeIndex: TimeIndex,
     private readonly contiguousOffsets: boolean,
@@ -94,7 +100,6 @@ export class LogSegment {
     this.file = segmentFilePath(dir, baseOffset, '.log')
     this.next = baseOffset
     this.indexer = new SegmentIndexer(offsetIndex, timeIndex, indexIntervalBytes)
-    this.fdSync = new SyncableFd(fd)
   }
 
   /**
@@ -105,28 +110,30 @@ export class LogSegment {
     dir: string,
     baseOffset: bigint,
     indexIntervalBytes: number,
-    options: { readonly contiguousOffsets?: boolean } = {},
+    options: { readonly contiguousOffsets?: boolean; readonly fileCache?: SegmentFileCache } = {},
   ): LogSegment {
-    const logFile = segmentFilePath(dir, baseOffset, '.log')
-    let fd: number
+    const cache = options.fileCache ?? SegmentFileCache.shared
+    const logPath = segmentFilePath(dir, baseOffset, '.log')
+    let logFile: SegmentFile
     try {
-      fd = openSync(logFile, 'wx+')
+      logFile = SegmentFile.open(logPath, 'wx+', cache, true)
     } catch (error) {
-      throw writeFailure(error, logFile, 0)
+      throw error instanceof TooManyOpenFilesError ? error : writeFailure(error, logPath, 0)
     }
     let offsetIndex: OffsetIndex | undefined
     try {
-      offsetIndex = OffsetIndex.create(segmentFilePath(dir, baseOffset, '.index'), baseOffset)
-      const timeIndex = TimeIndex.create(segmentFilePath(dir, baseOffset, '.timeindex'), baseOffset)
+      const indexOptions: IndexFileOptions = { holdFd: true, cache }
+      offsetIndex = OffsetIndex.create(segmentFilePath(dir, baseOffset, '.index'), baseOffset, indexOptions)
+      const timeIndex = TimeIndex.create(segmentFilePath(dir, baseOffset, '.timeindex'), baseOffset, indexOptions)
       const contiguous = options.contiguousOffsets ?? true
-      return new LogSegment(dir, baseOffset, indexIntervalBytes, fd, offsetIndex, timeIndex, contiguous)
+      return new LogSegment(dir, baseOffset, indexIntervalBytes, logFile, offsetIndex, timeIndex, contiguous)
     } catch (error) {
       // Nothing is in these files yet: a segment that could not be made whole leaves nothing behind.
-      closeSync(fd)
+      logFile.close()
       offsetIndex?.delete()
-      rmSync(logFile, { force: true })
+      rmSync(logPath, { force: true })
       rmSync(segmentFilePath(dir, baseOffset, '.index'), { force: true })
-      throw writeFailure(error, dir, 0)
+      throw error instanceof TooManyOpenFilesError ? error : writeFailure(error, dir, 0)
     }
   }
 
@@ -142,28 +149,42 @@ export class LogSegment {
     const contiguous = options.contiguousOffsets ?? options.recover
     const indexFile = segmentFilePath(dir, baseOffset, '.index')
     const timeIndexFile = segmentFilePath(dir, baseOffset, '.timeindex')
-    const fd = openSync(segmentFilePath(dir, baseOffset, '.log'), 'r+')
+    const cache = options.fileCache ?? SegmentFileCache.shared
+    const hold = options.holdFilesOpen ?? options.recover
+    const indexOptions: IndexFileOptions = { holdFd: hold, cache }
+    const logFile = SegmentFile.open(segmentFilePath(dir, baseOffset, '.log'), 'r+', cache, hold)
     let indexes: [OffsetIndex, TimeIndex] | undefined
     try {
       let rebuildReason: string | undefined
       if (!options.recover) {
         try {
-          indexes = [OffsetIndex.load(indexFile, baseOffset), TimeIndex.load(timeIndexFile, baseOffset)]
+          indexes = [OffsetIndex.load(indexFile, baseOffset, indexOptions), TimeIndex.load(timeIndexFile, baseOffset, indexOptions)]
         } catch (error) {
           rebuildReason = indexLoadFailure(error)
         }
       }
-      indexes ??= [OffsetIndex.create(indexFile, baseOffset), TimeIndex.create(timeIndexFile, baseOffset)]
-      const segment = new LogSegment(dir, baseOffset, indexIntervalBytes, fd, indexes[0], indexes[1], contiguous)
-      segment.size = fstatSync(fd).size
-      if (options.recover) segment.recover()
-      else if (rebuildReason !== undefined) segment.rebuildIndexes(rebuildReason)
-      else segment.catchUpIndexes()
+      if (indexes === undefined) {
+        const offsetIndex = OffsetIndex.create(indexFile, baseOffset, indexOptions)
+        try {
+          indexes = [offsetIndex, TimeIndex.create(timeIndexFile, baseOffset, indexOptions)]
+        } catch (error) {
+          offsetIndex.close()
+          throw error
+        }
+      }
+      const segment = new LogSegment(dir, baseOffset, indexIntervalBytes, logFile, indexes[0], indexes[1], contiguous)
+      // Scanning the log writes index entries, which may open the index files.
+      logFile.pinned((fd) => {
+        segment.size = fstatSync(fd).size
+        if (options.recover) segment.recover()
+        else if (rebuildReason !== undefined) segment.rebuildIndexes(rebuildReason)
+        else segment.catchUpIndexes()
+      })
       return segment
     } catch (error) {
       indexes?.[0].close()
       indexes?.[1].close()
-      closeSync(fd)
+      logFile.close()
       throw error
     }
   }
@@ -200,6 +221,32 @@ export class LogSegment {
   }
   get isEmpty(): boolean {
     return this.size === 0
+  }
+  /** File descriptors this segment holds now (0 to 3). */
+  get openFileCount(): number {
+    return (this.logFile.isOpen ? 1 : 0) + this.offsetIndex.openFileCount + this.timeIndex.openFileCount
+  }
+  /** The cache its `.log` goes through when the segment is not active. */
+  get fileCache(): SegmentFileCache {
+    return this.logFile.cache
+  }
+
+  /**
+   * true for the active segment: its `.log`, `.index` and `.timeindex` stay open, so appends never
+   * wait for an open. false once it is closed: the indexes are released (their entries stay in
+   * memory) and the `.log` is handed to the SegmentFileCache, which closes it when idle.
+   */
+  holdFilesOpen(hold: boolean): void {
+    this.ensureOpen()
+    if (!hold) this.indexer.writeEntries()
+    this.logFile.setResident(hold)
+    this.offsetIndex.setHoldFd(hold)
+    this.timeIndex.setHoldFd(hold)
+  }
+
+  /** The `.log`'s descriptor, opened again if the cache closed it: use it synchronously. */
+  private get fd(): number {
+    return this.logFile.fd
   }
 
   /** Whether appending `bytes` more bytes ending at `lastOffset` keeps positions and relative offsets in int32. */
@@ -308,6 +355,10 @@ export class LogSegment {
    */
   truncateTo(offset: bigint): number {
     this.ensureOpen()
+    return this.logFile.pinned(() => this.truncatePinned(offset))
+  }
+
+  private truncatePinned(offset: bigint): number {
     let cut = 0
     let cutRelativeOffset = 0
     if (offset >= this.next) {
@@ -343,7 +394,7 @@ export class LogSegment {
    */
   async flushData(): Promise<void> {
     this.ensureOpen()
-    await this.fdSync.sync()
+    await this.logFile.sync()
   }
 
   /** Writes buffered index entries and releases the files; no fsync (flush first when that matters). */
@@ -372,7 +423,7 @@ export class LogSegment {
 
   private release(): void {
     this.closed = true
-    this.fdSync.close()
+    this.logFile.close()
   }
 
   private recover(): void {

@@ -83,3 +83,18 @@ export const swapLeftovers = (dir: string): string[] => readdirSync(dir).filter(
 /** Every file of `dir` by name, with its bytes. */
 export const readDirectoryFiles = (dir: string): Record<string, Buffer> =>
   Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name))]))
+
+/**
+ * What compaction leaves of the closed segments: no empty one but the log's first, and no two
+ * neighbours that would fit in one segment (so their number is bounded by the live bytes).
+ */
+export const expectSegmentsBounded = (log: Log): void => {
+  const closed = log.segmentsForMaintenance().slice(0, -1)
+  for (const [i, segment] of closed.entries()) {
+    if (i > 0) expect(segment.sizeBytes, `closed segment ${segment.baseOffset} is empty`).toBeGreaterThan(0)
+    const next = closed[i + 1]
+    if (next !== undefined && i + 1 < closed.length) {
+      expect(segment.sizeBytes + next.sizeBytes, `segments ${segment.baseOffset} and ${next.baseOffset} fit in one`).toBeGreaterThan(log.config.segmentBytes)
+    }
+  }
+}
