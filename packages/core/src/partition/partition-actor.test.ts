@@ -142,6 +142,61 @@ describe('PartitionActor: group commit', () => {
     expect(fetched.map((record) => record.offset)).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(i)))
   })
 
+  it('never serves a fetch records above the high watermark, even those its own burst appended', async () => {
+    // The first burst's flush is held, so the next Produce and Fetch queue behind it and are
+    // handed over together: the Produce is appended (visible to reads) but not yet committed
+    // when the Fetch runs, and the high watermark has not moved past it.
+    let held: { readonly entered: () => void; readonly release: Promise<void> } | undefined
+    const openLog = async (dir: string, config: LogConfigInput) => {
+      const log = await Log.open(dir, config)
+      const flushedPerPolicy = log.flushedPerPolicy.bind(log)
+      log.flushedPerPolicy = async () => {
+        const hold = held
+        held = undefined
+        if (hold !== undefined) {
+          hold.entered()
+          await hold.release
+        }
+        return flushedPerPolicy()
+      }
+      return log
+    }
+    const partition = harness({ flush: 'os' }, { openLog }).spawn()
+    await produce(partition, batchOf(['committed']))
+    let entered!: () => void
+    const flushEntered = new Promise<void>((resolve) => (entered = resolve))
+    let release!: () => void
+    held = { entered, release: new Promise<void>((resolve) => (release = resolve)) }
+    const second = produce(partition, batchOf(['held']))
+    await flushEntered
+    const third = produce(partition, batchOf(['same burst']))
+    const fromStart = fetchFrom(partition, 0n)
+    const atWatermark = fetchFrom(partition, 2n)
+    release()
+    expect((await second).baseOffset).toBe(1n)
+    const seen = await fromStart
+    expect(seen.highWatermark).toBe(2n)
+    expect(recordsIn(seen.records).map((record) => [record.offset, record.value])).toEqual([
+      [0n, 'committed'],
+      [1n, 'held'],
+    ])
+    expect(await atWatermark).toEqual({ records: Buffer.alloc(0), highWatermark: 2n, logStartOffset: 0n })
+    expect((await third).baseOffset).toBe(2n)
+    const after = await fetchFrom(partition, 2n)
+    expect(after.highWatermark).toBe(3n)
+    expect(recordsIn(after.records).map((record) => record.value)).toEqual(['same burst'])
+  })
+
+  it('takes a batch of exactly maxBatchBytes and refuses one byte more', async () => {
+    const exact = batchOf(['v'.repeat(100)])
+    const partition = harness({ flush: 'os', maxBatchBytes: exact.length }).spawn()
+    expect((await produce(partition, exact)).baseOffset).toBe(0n)
+    const tooLarge = await settled(produce(partition, batchOf(['v'.repeat(101)])))
+    expect(tooLarge).toBeInstanceOf(RecordBatchTooLargeError)
+    expect(tooLarge).toMatchObject({ batchBytes: exact.length + 1, maxBatchBytes: exact.length })
+    expect((await describePartition(partition)).logEndOffset).toBe(1n)
+  })
+
   it('fails only the bad requests of a burst, as data, and appends the rest', async () => {
     const partition = harness({ flush: 'os', maxBatchBytes: 200 }).spawn()
     await describePartition(partition)
