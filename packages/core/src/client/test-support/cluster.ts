@@ -15,7 +15,7 @@ import { AskTimeoutError } from '../../actor/errors.js'
 import { startBroker } from '../../broker/broker-actor.js'
 import type { BrokerConfigInput } from '../../broker/broker-config.js'
 import type { GroupMessage } from '../../group/group-protocol.js'
-import type { PartitionMessage } from '../../partition/partition-protocol.js'
+import type { FetchResult, PartitionMessage } from '../../partition/partition-protocol.js'
 import type { ClusterConnection } from '../cluster-connection.js'
 import { lookupPartitionRef, lookupRef } from '../local-connection.js'
 
@@ -125,6 +125,47 @@ export const recording = (messages: Recorded[]) => (ref: ActorRef<PartitionMessa
       return message as never
     }, options)) as ActorRef<PartitionMessage>['ask'],
 })
+
+export interface TrackedFetch {
+  readonly path: ActorPath
+  readonly offset: bigint
+  /** Once the partition answered: the record bytes it returned, -1 for an error. */
+  answeredBytes: number | undefined
+}
+
+/**
+ * A ref that logs each Fetch a client asks as it is sent, and marks it answered just before the
+ * client sees the answer: tests wait for these events instead of sleeping.
+ */
+export const trackingFetches = (fetches: TrackedFetch[]) => (ref: ActorRef<PartitionMessage>): ActorRef<PartitionMessage> => ({
+  path: ref.path,
+  tell: (message) => ref.tell(message),
+  ask: ((make: (replyTo: ReplyTo<any>) => PartitionMessage, options?: AskOptions) => {
+    let tracked: TrackedFetch | undefined
+    const answer = ref.ask((replyTo) => {
+      const message = make(replyTo)
+      if (message._tag === 'Fetch') fetches.push((tracked = { path: ref.path, offset: message.offset, answeredBytes: undefined }))
+      return message as never
+    }, options)
+    const fetch = tracked
+    if (fetch === undefined) return answer
+    return (answer as Promise<FetchResult>).then(
+      (result) => {
+        fetch.answeredBytes = result.records.length
+        return result
+      },
+      (error: unknown) => {
+        fetch.answeredBytes = -1
+        throw error
+      },
+    )
+  }) as ActorRef<PartitionMessage>['ask'],
+})
+
+/** Resolves once the partition has handled a message sent after everything sent to it so far. */
+export const partitionCaughtUp = async (connection: ClusterConnection, path: ActorPath): Promise<void> => {
+  await connection.partition(path).ask((replyTo) => ({ _tag: 'Describe', replyTo }))
+}
 
 /** The batches of the recorded Produce messages to partition `n` (of any topic), in order. */
 export const producedBatches = (messages: readonly Recorded[], n: number): Buffer[] =>
