@@ -14,6 +14,7 @@ import { quietSystem } from '../../actor/test-support/fixtures.js'
 import { AskTimeoutError } from '../../actor/errors.js'
 import { startBroker } from '../../broker/broker-actor.js'
 import type { BrokerConfigInput } from '../../broker/broker-config.js'
+import type { BrokerMessage } from '../../broker/broker-protocol.js'
 import type { GroupMessage } from '../../group/group-protocol.js'
 import type { FetchResult, PartitionMessage } from '../../partition/partition-protocol.js'
 import type { ClusterConnection } from '../cluster-connection.js'
@@ -26,8 +27,41 @@ export interface TestCluster {
   wrapPartition(matches: (path: ActorPath) => boolean, wrap: (ref: ActorRef<PartitionMessage>) => ActorRef<PartitionMessage>): void
   /** Puts `wrap(ref)` in front of every group coordinator the clients reach from now on. */
   wrapGroup(wrap: (ref: ActorRef<GroupMessage>) => ActorRef<GroupMessage>): void
+  /** Every Metadata lookup the clients asked the broker, in order, with how it ended. */
+  readonly metadataLookups: readonly MetadataLookup[]
   cleanup(): Promise<void>
 }
+
+export interface MetadataLookup {
+  readonly topic: string
+  outcome: 'pending' | 'found' | 'failed'
+}
+
+/** The broker ref the clients get: asks pass through; Metadata lookups are logged as they end. */
+const loggingMetadata = (broker: ActorRef<BrokerMessage>, lookups: MetadataLookup[]): ActorRef<BrokerMessage> => ({
+  path: broker.path,
+  tell: (message) => broker.tell(message),
+  ask: ((make: (replyTo: ReplyTo<any>) => BrokerMessage, options?: AskOptions) => {
+    let lookup: MetadataLookup | undefined
+    const answer = broker.ask((replyTo) => {
+      const message = make(replyTo)
+      if (message._tag === 'Metadata') lookups.push((lookup = { topic: message.topic, outcome: 'pending' }))
+      return message as never
+    }, options)
+    const logged = lookup
+    if (logged === undefined) return answer
+    return answer.then(
+      (metadata) => {
+        logged.outcome = 'found'
+        return metadata
+      },
+      (error: unknown) => {
+        logged.outcome = 'failed'
+        throw error
+      },
+    )
+  }) as ActorRef<BrokerMessage>['ask'],
+})
 
 export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestCluster => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-client-'))
@@ -43,8 +77,9 @@ export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestC
   const wrappers: { matches: (path: ActorPath) => boolean; wrap: (ref: ActorRef<PartitionMessage>) => ActorRef<PartitionMessage> }[] = []
   const refs = new Map<string, ActorRef<PartitionMessage>>()
   let wrapGroup = (ref: ActorRef<GroupMessage>) => ref
+  const metadataLookups: MetadataLookup[] = []
   const connection: ClusterConnection = {
-    broker,
+    broker: loggingMetadata(broker, metadataLookups),
     partition(path) {
       let ref = refs.get(path)
       if (ref === undefined) {
@@ -59,6 +94,7 @@ export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestC
   return {
     connection,
     dataDir,
+    metadataLookups,
     wrapPartition(matches, wrap) {
       wrappers.push({ matches, wrap })
       refs.clear()

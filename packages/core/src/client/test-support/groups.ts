@@ -97,6 +97,8 @@ export interface GroupTap {
   /** The member's heartbeats wait (its session runs out at the coordinator) until released. */
   hold(memberId: string): void
   release(memberId: string): void
+  /** How many of the member's heartbeats are waiting now. */
+  heldCount(memberId: string): number
   /** The member's next heartbeat goes with the generation before its own, as if a reply was lost. */
   staleNextHeartbeat(memberId: string): void
 }
@@ -129,6 +131,7 @@ export const tapGroups = (cluster: TestCluster): GroupTap => {
       for (const send of waiting) send()
     },
     staleNextHeartbeat: (memberId) => void stale.add(memberId),
+    heldCount: (memberId) => held.get(memberId)?.length ?? 0,
   }
 }
 
