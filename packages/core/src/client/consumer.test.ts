@@ -6,9 +6,8 @@ import { Consumer } from './consumer.js'
 import { PartitionAssignmentError } from './errors.js'
 import { Producer } from './producer.js'
 import type { ConsumerRecord } from './records.js'
-import { settle } from '../actor/test-support/fixtures.js'
-import { partitionCaughtUp, startTestCluster, type TestCluster, type TrackedFetch, trackingFetches } from './test-support/cluster.js'
-import { eventually } from './test-support/groups.js'
+import { eventually, settle } from '../actor/test-support/fixtures.js'
+import { parkedFetch, partitionCaughtUp, startTestCluster, type TestCluster, type TrackedFetch, trackingFetches } from './test-support/cluster.js'
 
 const clusters: TestCluster[] = []
 const consumers: Consumer[] = []
@@ -29,19 +28,9 @@ const setup = async (partitions = 1) => {
     consumers.push(made)
     return made
   }
-  /** Waits until a fetch of `partition` from `offset` on is parked at the partition, and returns it. */
-  const parkedFetch = async (partition: number, { offset, after = 0 }: { offset?: bigint; after?: number } = {}): Promise<TrackedFetch> => {
-    const waiting = () =>
-      fetches
-        .slice(after)
-        .find((f) => f.path.endsWith(`.t.${partition}`) && f.answeredBytes === undefined && (offset === undefined || f.offset === offset))
-    await eventually(() => waiting() !== undefined, 10_000, `a fetch of t-${partition} waiting at the partition`)
-    const fetch = waiting()!
-    // Handled after the fetch: the fetch is parked by now (or answered, which the test sees).
-    await partitionCaughtUp(cluster.connection, fetch.path)
-    return fetch
-  }
-  return { cluster, producer, consumer, fetches, parkedFetch }
+  const parkedFetchOf = (partition: number, where: { offset?: bigint; after?: number } = {}) =>
+    parkedFetch(cluster.connection, fetches, { partition, ...where })
+  return { cluster, producer, consumer, fetches, parkedFetch: parkedFetchOf }
 }
 
 const sendValues = (producer: Producer, values: readonly string[], partition = 0) =>

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ActorPath } from '../../actor/actor-path.js'
 import type { ActorRef, AskOptions, ReplyTo } from '../../actor/actor-ref.js'
-import { quietSystem } from '../../actor/test-support/fixtures.js'
+import { eventually, quietSystem } from '../../actor/test-support/fixtures.js'
 import { AskTimeoutError } from '../../actor/errors.js'
 import { startBroker } from '../../broker/broker-actor.js'
 import type { BrokerConfigInput } from '../../broker/broker-config.js'
@@ -201,6 +201,26 @@ export const trackingFetches = (fetches: TrackedFetch[]) => (ref: ActorRef<Parti
 /** Resolves once the partition has handled a message sent after everything sent to it so far. */
 export const partitionCaughtUp = async (connection: ClusterConnection, path: ActorPath): Promise<void> => {
   await connection.partition(path).ask((replyTo) => ({ _tag: 'Describe', replyTo }))
+}
+
+/**
+ * Waits until a tracked fetch of `topic`-`partition` (from `offset`, among those from index
+ * `after` on) is parked at the partition, and returns it.
+ */
+export const parkedFetch = async (
+  connection: ClusterConnection,
+  fetches: readonly TrackedFetch[],
+  { topic = 't', partition = 0, offset, after = 0 }: { topic?: string; partition?: number; offset?: bigint; after?: number } = {},
+): Promise<TrackedFetch> => {
+  const waiting = () =>
+    fetches
+      .slice(after)
+      .find((f) => f.path.endsWith(`.${topic}.${partition}`) && f.answeredBytes === undefined && (offset === undefined || f.offset === offset))
+  await eventually(() => waiting() !== undefined, 10_000, `a fetch of ${topic}-${partition} waiting at the partition`)
+  const fetch = waiting()!
+  // Handled after the fetch: the fetch is parked by now (or answered, which the test sees).
+  await partitionCaughtUp(connection, fetch.path)
+  return fetch
 }
 
 /** The batches of the recorded Produce messages to partition `n` (of any topic), in order. */

@@ -68,14 +68,7 @@ export const startGroupTest = async (
   }
 }
 
-/** Polls `condition` every few milliseconds until it holds; fails after `timeoutMs`. */
-export const eventually = async (condition: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
+export { eventually } from '../../actor/test-support/fixtures.js'
 
 export const valueOf = (record: ConsumerRecord): string => record.value!.toString()
 
