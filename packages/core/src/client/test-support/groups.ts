@@ -6,6 +6,7 @@
 import { concatMap, defer, map } from 'rxjs'
 import type { ActorRef, AskOptions, ReplyTo } from '../../actor/actor-ref.js'
 import type { BrokerConfigInput } from '../../broker/broker-config.js'
+import type { MemberAssignment } from '../../group/group-messages.js'
 import type { GroupMessage } from '../../group/group-protocol.js'
 import { Admin } from '../admin.js'
 import { GroupConsumer } from '../group-consumer.js'
@@ -94,6 +95,8 @@ export interface GroupTap {
   heldCount(memberId: string): number
   /** The member's next heartbeat goes with the generation before its own, as if a reply was lost. */
   staleNextHeartbeat(memberId: string): void
+  /** Calls `listener` with each heartbeat answer, just before the member sees it. */
+  onHeartbeatReply(listener: (memberId: string, reply: MemberAssignment) => void): void
 }
 
 export const tapGroups = (cluster: TestCluster): GroupTap => {
@@ -101,6 +104,7 @@ export const tapGroups = (cluster: TestCluster): GroupTap => {
   const held = new Map<string, (() => void)[]>()
   const stale = new Set<string>()
   const noReply: ReplyTo<unknown> = { reply: () => undefined, fail: () => undefined }
+  const replyListeners: ((memberId: string, reply: MemberAssignment) => void)[] = []
   cluster.wrapGroup((ref): ActorRef<GroupMessage> => ({
     path: ref.path,
     tell: (message) => ref.tell(message),
@@ -110,9 +114,17 @@ export const tapGroups = (cluster: TestCluster): GroupTap => {
       if (probe._tag === 'Heartbeat' && stale.delete(probe.memberId)) {
         return ref.ask((replyTo) => ({ ...(make(replyTo) as typeof probe), generation: probe.generation - 1 }), options)
       }
+      const ask = (): Promise<unknown> => {
+        const answer = ref.ask(make as never, options) as Promise<unknown>
+        if (probe._tag !== 'Heartbeat') return answer
+        return answer.then((reply) => {
+          for (const listener of replyListeners) listener(probe.memberId, reply as MemberAssignment)
+          return reply
+        })
+      }
       const waiting = probe._tag === 'Heartbeat' ? held.get(probe.memberId) : undefined
-      if (waiting === undefined) return ref.ask(make as never, options)
-      return new Promise((resolve) => waiting.push(() => resolve(ref.ask(make as never, options))))
+      if (waiting === undefined) return ask()
+      return new Promise((resolve) => waiting.push(() => resolve(ask())))
     }) as ActorRef<GroupMessage>['ask'],
   }))
   return {
@@ -125,6 +137,7 @@ export const tapGroups = (cluster: TestCluster): GroupTap => {
     },
     staleNextHeartbeat: (memberId) => void stale.add(memberId),
     heldCount: (memberId) => held.get(memberId)?.length ?? 0,
+    onHeartbeatReply: (listener) => void replyListeners.push(listener),
   }
 }
 
