@@ -8,12 +8,12 @@ import {
   OffsetOutOfRangeError,
   RecordBatchTooLargeError,
 } from '@rivulet/storage'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ActorRef } from '../actor/actor-ref.js'
 import type { ActorSystem } from '../actor/actor-system.js'
 import { ActorFailedError } from '../actor/errors.js'
 import { Supervision } from '../actor/supervision.js'
-import { quietSystem } from '../actor/test-support/fixtures.js'
+import { eventually, quietSystem } from '../actor/test-support/fixtures.js'
 import { ClosedError, OutOfOrderSequenceError, ProducerFencedError } from '../errors.js'
 import { partitionActor, type PartitionActorOptions, partitionLogDir, partitionPath } from './partition-actor.js'
 import type { PartitionMessage } from './partition-protocol.js'
@@ -23,6 +23,7 @@ import { batchOf, idempotentBatch, recordsIn, tempDir } from './test-support/rec
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
@@ -103,10 +104,19 @@ describe('PartitionActor: long poll', () => {
   it('answers a parked fetch with no records when its maxWaitMs passes', async () => {
     const partition = harness().spawn()
     await produce(partition, batchOf(['a']))
-    const started = Date.now()
-    const fetched = await fetchFrom(partition, 1n, { maxWaitMs: 30 })
-    expect(Date.now() - started).toBeGreaterThanOrEqual(25)
-    expect(fetched).toEqual({ records: Buffer.alloc(0), highWatermark: 1n, logStartOffset: 0n })
+    // Its wait runs on a virtual clock: unanswered one ms before maxWaitMs, answered at it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    let answered = false
+    const fetched = fetchFrom(partition, 1n, { maxWaitMs: 30 }).then((result) => {
+      answered = true
+      return result
+    })
+    await describePartition(partition)
+    await vi.advanceTimersByTimeAsync(29)
+    await describePartition(partition)
+    expect(answered).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await fetched).toEqual({ records: Buffer.alloc(0), highWatermark: 1n, logStartOffset: 0n })
   })
 
   it('fails parked fetches with ClosedError when the partition stops', async () => {
@@ -326,9 +336,7 @@ describe('PartitionActor: config, maintenance, deletion', () => {
     const partition = harness(config, { nowMs: () => now, retentionCheckIntervalMs: 10 }).spawn()
     for (let i = 0; i < 3; i++) await produce(partition, batchOf([`v${i}`.repeat(30)], now))
     now += 10_000_000_000
-    for (let tries = 0; tries < 200 && (await describePartition(partition)).logStartOffset === 0n; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
+    await eventually(async () => (await describePartition(partition)).logStartOffset !== 0n, 10_000, 'the timer-driven Maintain')
     expect((await describePartition(partition)).logStartOffset).toBe(3n)
   })
 
@@ -351,9 +359,6 @@ describe('PartitionActor: config, maintenance, deletion', () => {
     await partition.ask((replyTo) => ({ _tag: 'DeleteLog', replyTo }))
     expect(await parked).toBeInstanceOf(ClosedError)
     expect(existsSync(partitionLogDir(dataDir, 'orders', 0))).toBe(false)
-    for (let tries = 0; tries < 100 && system.find(partition.path) !== undefined; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 1))
-    }
-    expect(system.find(partition.path)).toBeUndefined()
+    await eventually(() => system.find(partition.path) === undefined, 10_000, 'the partition stopped')
   })
 })
