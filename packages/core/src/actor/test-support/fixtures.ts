@@ -75,9 +75,10 @@ export const settle = (): Promise<void> => new Promise((resolve) => setImmediate
  * (generous: on a loaded machine the failure is then a timeout with a message, not a flake).
  */
 export const eventually = async (condition: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
+  // performance.now(), not Date.now(): a test may have faked Date.
+  const deadline = performance.now() + timeoutMs
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
 }
