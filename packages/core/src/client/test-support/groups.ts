@@ -114,8 +114,8 @@ export const tapGroups = (cluster: TestCluster): GroupTap => {
       if (probe._tag === 'Heartbeat' && stale.delete(probe.memberId)) {
         return ref.ask((replyTo) => ({ ...(make(replyTo) as typeof probe), generation: probe.generation - 1 }), options)
       }
-      const ask = (): Promise<unknown> => {
-        const answer = ref.ask(make as never, options) as Promise<unknown>
+      const ask = (): Promise<never> => {
+        const answer = ref.ask(make as never, options) as Promise<never>
         if (probe._tag !== 'Heartbeat') return answer
         return answer.then((reply) => {
           for (const listener of replyListeners) listener(probe.memberId, reply as MemberAssignment)
