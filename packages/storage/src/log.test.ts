@@ -89,6 +89,20 @@ describe('Log', () => {
     expect(statSync(join(dir, segmentLogFiles(dir)[0]!)).size).toBe(batchOf(['ok']).length)
   })
 
+  it('takes a batch of exactly maxBatchBytes and refuses one a byte longer', async () => {
+    const exact = encodeRecordBatch([{ key: null, value: Buffer.alloc(100) }])
+    const longer = encodeRecordBatch([{ key: null, value: Buffer.alloc(101) }])
+    expect(longer.length).toBe(exact.length + 1)
+    const log = await Log.open(tempDir(), { maxBatchBytes: exact.length, flush: 'os' })
+    expect(log.appendUnflushed(exact)).toMatchObject({ baseOffset: 0n, logEndOffset: 1n })
+    expect(() => log.appendUnflushed(longer)).toThrow(RecordBatchTooLargeError)
+    // Each batch of a multi-batch append is held to the limit on its own, not their sum.
+    expect(log.appendUnflushed(Buffer.concat([exact, exact]))).toMatchObject({ baseOffset: 1n, logEndOffset: 3n })
+    expect(() => log.appendUnflushed(Buffer.concat([exact, longer]))).toThrow(RecordBatchTooLargeError)
+    expect(log.logEndOffset).toBe(3n)
+    await log.close()
+  })
+
   it('refuses corrupt, truncated or empty input with the position of the bad batch, writing nothing', async () => {
     const log = await Log.open(tempDir(), { flush: 'os' })
     const good = batchOf(['a'])
@@ -139,6 +153,34 @@ describe('Log', () => {
     await bigLog.append(batchOf(['b'], now))
     expect(bigLog.segmentCount).toBe(2)
     await Promise.all([log.close(), bigLog.close()])
+  })
+
+  it('rolls and retains at exactly their boundaries: segmentBytes, segmentMs, retentionMs', async () => {
+    let now = 1_000_000
+    const size = batchOf(['a'], now).length
+    const bySize = await Log.open(tempDir(), { segmentBytes: 2 * size, flush: 'os' }, { nowMs: () => now })
+    await bySize.append(batchOf(['a'], now))
+    await bySize.append(batchOf(['b'], now))
+    expect(bySize.segmentCount).toBe(1)
+    await bySize.append(batchOf(['c'], now))
+    expect(bySize.segmentCount).toBe(2)
+
+    const byAge = await Log.open(tempDir(), { segmentMs: 60_000, flush: 'os' }, { nowMs: () => now })
+    await byAge.append(batchOf(['a'], now))
+    await byAge.append(batchOf(['b'], now + 60_000))
+    expect(byAge.segmentCount).toBe(1)
+    await byAge.append(batchOf(['c'], now + 60_001))
+    expect(byAge.segmentCount).toBe(2)
+
+    const retained = await Log.open(tempDir(), { retentionMs: 5_000, flush: 'os' }, { nowMs: () => now })
+    await retained.append(batchOf(['old'], now))
+    await retained.roll()
+    await retained.append(batchOf(['new'], now + 10_000))
+    now += 5_000
+    expect(await retained.applyRetention()).toEqual({ deletedSegments: 0, logStartOffset: 0n })
+    now += 1
+    expect(await retained.applyRetention()).toEqual({ deletedSegments: 1, logStartOffset: 1n })
+    await Promise.all([bySize.close(), byAge.close(), retained.close()])
   })
 
   it('deletes expired segments, advancing the log start offset', async () => {

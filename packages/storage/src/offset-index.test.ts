@@ -5,6 +5,7 @@ import { fc, test } from '@fast-check/vitest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CorruptIndexError } from './errors.js'
 import { OffsetIndex } from './offset-index.js'
+import { entryStep, resolveTarget, targetPick } from './test-support/index-targets.js'
 
 let dir: string
 beforeEach(() => {
@@ -23,9 +24,16 @@ const entriesFile = (name: string, entries: Array<[number, number]>): string => 
   return file
 }
 
-/** Strictly increasing (relativeOffset, position) pairs. */
+/** The oracle, a plain scan: the greatest appended entry at or below `target`, else (0, 0). */
+const scanLookup = (entries: ReadonlyArray<[number, number]>, target: number): { relativeOffset: number; position: number } => {
+  let found: [number, number] = [0, 0]
+  for (const entry of entries) if (entry[0] <= target && entry[0] >= found[0]) found = entry
+  return { relativeOffset: found[0], position: found[1] }
+}
+
+/** Strictly increasing (relativeOffset, position) pairs, neighbours often one apart. */
 const increasingEntries = fc
-  .array(fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 100_000 })), { maxLength: 200 })
+  .array(fc.tuple(entryStep(1000), entryStep(100_000)), { maxLength: 200 })
   .map((steps) => {
     let offset = 0
     let position = 0
@@ -44,29 +52,30 @@ describe('OffsetIndex', () => {
     index.close()
   })
 
-  test.prop([increasingEntries, fc.integer({ min: -5, max: 300_000 })], { numRuns: 150 })(
-    'lookup finds the last entry at or below the target; survives close and load',
-    (entries, target) => {
+  test.prop([increasingEntries, fc.array(targetPick(fc.integer({ min: -5, max: 300_000 })), { minLength: 1, maxLength: 8 })], { numRuns: 150 })(
+    'lookup at, just below and just above entries finds the greatest entry at or below; survives close and load',
+    (entries, picks) => {
       const file = join(dir, `p.index`)
       const index = OffsetIndex.create(file, 0n)
       for (const [offset, position] of entries) index.append(offset, position)
-      const expected = entries.filter(([offset]) => offset <= target).at(-1) ?? [0, 0]
-      expect(index.lookup(target)).toEqual({ relativeOffset: expected[0], position: expected[1] })
+      const targets = picks.map((pick) => resolveTarget(pick, entries.map(([offset]) => offset)))
+      for (const target of targets) expect(index.lookup(target)).toEqual(scanLookup(entries, target))
       index.close()
       expect(statSync(file).size).toBe(entries.length * 8)
       const loaded = OffsetIndex.load(file, 0n)
       expect(loaded.entryCount).toBe(entries.length)
-      expect(loaded.lookup(target)).toEqual({ relativeOffset: expected[0], position: expected[1] })
+      for (const target of targets) expect(loaded.lookup(target)).toEqual(scanLookup(entries, target))
       loaded.close()
     },
   )
 
-  test.prop([increasingEntries, fc.integer({ min: 0, max: 300_000 }), fc.boolean(), fc.boolean()], { numRuns: 150 })(
-    'truncation keeps exactly the entries before the cut, in memory and on disk',
-    (entries, cut, byPosition, writtenFirst) => {
+  test.prop([increasingEntries, targetPick(fc.integer({ min: 0, max: 300_000 })), fc.boolean(), fc.boolean()], { numRuns: 150 })(
+    'truncation at, just below or just above an entry keeps exactly the entries before the cut, in memory and on disk',
+    (entries, pick, byPosition, writtenFirst) => {
       const file = join(dir, 't.index')
       const index = OffsetIndex.create(file, 0n)
       for (const [offset, position] of entries) index.append(offset, position)
+      const cut = resolveTarget(pick, entries.map(([offset, position]) => (byPosition ? position : offset)))
       if (writtenFirst) index.writePending()
       if (byPosition) index.truncateToPosition(cut)
       else index.truncateToEntriesBefore(cut)

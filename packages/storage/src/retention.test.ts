@@ -26,6 +26,27 @@ describe('segmentsToDelete', () => {
     expect(segmentsToDelete(segments, config({ retentionMs: -1, retentionBytes: 351 }), 0)).toBe(0)
   })
 
+  it('expires a segment only once its newest record is more than retentionMs old', () => {
+    const pair = [segment(0, 100, 1_000), segment(10, 100, 9_000)]
+    const retention = config({ retentionMs: 1_000, retentionBytes: -1 })
+    expect(segmentsToDelete(pair, retention, 1_999)).toBe(0)
+    expect(segmentsToDelete(pair, retention, 2_000)).toBe(0)
+    expect(segmentsToDelete(pair, retention, 2_001)).toBe(1)
+  })
+
+  it('gives a record stamped 0 its age like any other, not the never-expires of an absent timestamp', () => {
+    const pair = [segment(0, 100, 0), segment(10, 100, 9_000)]
+    const retention = config({ retentionMs: 100, retentionBytes: -1 })
+    expect(segmentsToDelete(pair, retention, 100)).toBe(0)
+    expect(segmentsToDelete(pair, retention, 101)).toBe(1)
+  })
+
+  it('deletes a segment when exactly retentionBytes remain after it, not when one byte less would', () => {
+    const sized = [segment(0, 100, 1_000), segment(10, 100, 2_000), segment(20, 50, 3_000)]
+    const deleted = (retentionBytes: number) => segmentsToDelete(sized, config({ retentionMs: -1, retentionBytes }), 0)
+    expect([49, 50, 51, 149, 150, 151].map(deleted)).toEqual([2, 2, 1, 1, 1, 0])
+  })
+
   it('keeps everything under a compact-only policy', () => {
     expect(segmentsToDelete(segments, config({ retentionMs: 1, retentionBytes: 0, cleanupPolicy: 'compact' }), 1e9)).toBe(0)
   })
@@ -64,5 +85,13 @@ describe('shouldRollForRetention', () => {
     expect(shouldRollForRetention(segment(0, 0, -1), config({ retentionMs: 100 }), 2_000)).toBe(false)
     expect(shouldRollForRetention(segment(0, 10, 1_950), config({ retentionMs: 100 }), 2_000)).toBe(false)
     expect(shouldRollForRetention(segment(0, 10, 1_000), config({ retentionMs: -1 }), 2_000)).toBe(false)
+  })
+
+  it('rolls the active segment only once its newest record is more than retentionMs old', () => {
+    const active = segment(0, 10, 1_000)
+    expect(shouldRollForRetention(active, config({ retentionMs: 100 }), 1_099)).toBe(false)
+    expect(shouldRollForRetention(active, config({ retentionMs: 100 }), 1_100)).toBe(false)
+    expect(shouldRollForRetention(active, config({ retentionMs: 100 }), 1_101)).toBe(true)
+    expect(shouldRollForRetention(segment(0, 1, 1_000), config({ retentionMs: 100 }), 1_101)).toBe(true)
   })
 })

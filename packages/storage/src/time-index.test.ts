@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CorruptIndexError } from './errors.js'
+import { resolveTarget, targetPick } from './test-support/index-targets.js'
 import { TimeIndex } from './time-index.js'
 
 let dir: string
@@ -23,15 +24,33 @@ const entriesFile = (name: string, entries: Array<[bigint, number]>): string => 
   return file
 }
 
-/** Candidate appends: (timestamp, relativeOffset) with offsets increasing, timestamps anywhere. */
+/**
+ * Candidate appends: (timestamp, relativeOffset) with offsets increasing and timestamps a walk
+ * that mostly moves by a few ms either way (so equal and neighbouring timestamps are common, and
+ * out-of-order ones are dropped by the rule), sometimes jumps.
+ */
 const candidates = fc
-  .array(fc.tuple(fc.integer({ min: -1, max: 2_000_000_000_000 }), fc.integer({ min: 1, max: 50 })), { maxLength: 150 })
-  .map((steps) => {
+  .tuple(
+    fc.integer({ min: -1_000, max: 2_000_000_000_000 }),
+    fc.array(
+      fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: -2, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: -1_000_000, max: 1_000_000_000 }) }), fc.integer({ min: 1, max: 50 })),
+      { maxLength: 150 },
+    ),
+  )
+  .map(([start, steps]) => {
+    let timestamp = start
     let offset = -1
-    return steps.map(([timestamp, step]): [number, number] => [timestamp, (offset += step)])
+    return steps.map(([timeStep, offsetStep]): [number, number] => [(timestamp += timeStep), (offset += offsetStep)])
   })
 
 /** Kafka's rule applied to a plain array: keep an entry only when its timestamp beats the last kept. */
+/** The oracle, a plain scan: the kept entry with the greatest timestamp at or below `target`. */
+const scanLookup = (kept: ReadonlyArray<[number, number]>, target: number): { timestamp: number; relativeOffset: number } | undefined => {
+  let found: [number, number] | undefined
+  for (const entry of kept) if (entry[0] <= target && (found === undefined || entry[0] > found[0])) found = entry
+  return found && { timestamp: found[0], relativeOffset: found[1] }
+}
+
 const keptByRule = (entries: Array<[number, number]>): Array<[number, number]> => {
   const kept: Array<[number, number]> = []
   for (const entry of entries) if (kept.length === 0 || entry[0] > kept.at(-1)![0]) kept.push(entry)
@@ -39,32 +58,33 @@ const keptByRule = (entries: Array<[number, number]>): Array<[number, number]> =
 }
 
 describe('TimeIndex', () => {
-  test.prop([candidates, fc.integer({ min: -2, max: 2_000_000_000_001 })], { numRuns: 150 })(
-    'keeps only growing timestamps; lookup finds the last entry at or below; survives close and load',
-    (entries, target) => {
+  test.prop([candidates, fc.array(targetPick(fc.integer({ min: -2, max: 2_000_000_000_001 })), { minLength: 1, maxLength: 8 })], { numRuns: 150 })(
+    'keeps only growing timestamps; lookup at, just below and just above a timestamp finds the greatest at or below; survives close and load',
+    (entries, picks) => {
       const file = join(dir, 'p.timeindex')
       const index = TimeIndex.create(file, 0n)
       for (const [timestamp, offset] of entries) index.maybeAppend(timestamp, offset)
       const kept = keptByRule(entries)
       expect(index.entryCount).toBe(kept.length)
-      const expected = kept.filter(([timestamp]) => timestamp <= target).at(-1)
-      const asEntry = expected && { timestamp: expected[0], relativeOffset: expected[1] }
-      expect(index.lookup(target)).toEqual(asEntry)
+      // Targets around every candidate's timestamp, the dropped ones too.
+      const targets = picks.map((pick) => resolveTarget(pick, entries.map(([timestamp]) => timestamp)))
+      for (const target of targets) expect(index.lookup(target)).toEqual(scanLookup(kept, target))
       index.close()
       expect(statSync(file).size).toBe(kept.length * 12)
       const loaded = TimeIndex.load(file, 0n)
-      expect(loaded.lookup(target)).toEqual(asEntry)
+      for (const target of targets) expect(loaded.lookup(target)).toEqual(scanLookup(kept, target))
       expect(loaded.lastEntry()).toEqual(kept.length === 0 ? undefined : { timestamp: kept.at(-1)![0], relativeOffset: kept.at(-1)![1] })
       loaded.close()
     },
   )
 
-  test.prop([candidates, fc.integer({ min: 0, max: 8000 }), fc.boolean()], { numRuns: 150 })(
-    'truncateToEntriesBefore keeps entries with smaller offsets, in memory and on disk',
-    (entries, cut, writtenFirst) => {
+  test.prop([candidates, targetPick(fc.integer({ min: 0, max: 8000 })), fc.boolean()], { numRuns: 150 })(
+    'truncateToEntriesBefore at, just below or just above an offset keeps entries with smaller offsets, in memory and on disk',
+    (entries, pick, writtenFirst) => {
       const file = join(dir, 't.timeindex')
       const index = TimeIndex.create(file, 0n)
       for (const [timestamp, offset] of entries) index.maybeAppend(timestamp, offset)
+      const cut = resolveTarget(pick, keptByRule(entries).map(([, offset]) => offset))
       if (writtenFirst) index.writePending()
       index.truncateToEntriesBefore(cut)
       const kept = keptByRule(entries).filter(([, offset]) => offset < cut)

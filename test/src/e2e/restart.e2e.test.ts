@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { processed, type RecordMetadata } from '@rivulet/core'
 import { firstValueFrom, take, timeout, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { batchesOnDisk, cleanup, embedded, eventually, readRecords, rejectionOf, tempDataDir } from './support.js'
+import { batchesOnDisk, cleanup, embedded, readRecords, rejectionOf, tempDataDir } from './support.js'
 
 afterEach(cleanup)
 
@@ -95,8 +95,13 @@ describe('close and reopen mid-stream', () => {
     await rv.admin.createTopic('feed', { partitions: 2 })
     const producer = rv.producer({ lingerMs: 1 })
     const acknowledged: RecordMetadata[] = []
+    // Half-way the producer waits for the reader to have 300 records; the close comes at that
+    // moment, with the producer sending again: mid-stream, however fast either side runs.
+    let readEnough!: () => void
+    const enoughRead = new Promise<void>((resolve) => (readEnough = resolve))
     const producing = (async () => {
       for (let n = 0; n < 2000; n += 20) {
+        if (n === 1000) await enoughRead
         const batch = Array.from({ length: 20 }, (_, i) => ({ key: `k${(n + i) % 7}`, value: `m${n + i}` }))
         acknowledged.push(...(await producer.send('feed', batch).catch(() => [])))
       }
@@ -112,12 +117,13 @@ describe('close and reopen mid-stream', () => {
           next: (record) => {
             firstRun.push(record.value!.toString())
             resumeAt[record.partition] = record.offset + 1n
+            if (firstRun.length === 300) readEnough()
           },
           error: reject,
           complete: resolve,
         }),
     )
-    await eventually('some records read', () => firstRun.length >= 300)
+    await enoughRead
     await rv.close()
     await Promise.all([producing, reading])
     expect(acknowledged.length).toBeLessThan(2000) // the close did come mid-stream

@@ -10,7 +10,7 @@ import { NotAConsumerRecordError, PartitionOffsetOutOfRangeError, RecordDecodeEr
 import { processed } from './operators/processed.js'
 import { Producer } from './producer.js'
 import type { ConsumerRecord } from './records.js'
-import { readPartition, startTestCluster, type TestCluster } from './test-support/cluster.js'
+import { parkedFetch, readPartition, startTestCluster, type TestCluster, type TrackedFetch, trackingFetches } from './test-support/cluster.js'
 import { topic } from './topic.js'
 
 const clusters: TestCluster[] = []
@@ -23,6 +23,8 @@ afterEach(async () => {
 const setup = async (partitions = 1, config = {}) => {
   const cluster = startTestCluster()
   clusters.push(cluster)
+  const fetches: TrackedFetch[] = []
+  cluster.wrapPartition(() => true, trackingFetches(fetches))
   const admin = new Admin(cluster.connection)
   await admin.createTopic('t', { partitions, config })
   const producer = new Producer(cluster.connection, { lingerMs: 0 })
@@ -31,7 +33,7 @@ const setup = async (partitions = 1, config = {}) => {
     consumers.push(made)
     return made
   }
-  return { cluster, admin, producer, consumer }
+  return { cluster, admin, producer, consumer, fetches }
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
@@ -143,9 +145,10 @@ describe('Consumer: autoOffsetReset', () => {
   })
 
   it("'latest' moves it to the end", async () => {
-    const { consumer, producer } = await withDeletedStart()
+    const { cluster, consumer, producer, fetches } = await withDeletedStart()
     const first = firstValueFrom(consumer({ autoOffsetReset: 'latest' }).subscribe('t', { from: { offset: 0 } }))
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Offset 0 is refused, the position moves to the log end (6), and the fetch there waits.
+    await parkedFetch(cluster.connection, fetches, { offset: 6n })
     await producer.send('t', { value: 'new' })
     expect((await first).value?.toString()).toBe('new')
   })

@@ -6,7 +6,8 @@ import { Consumer } from './consumer.js'
 import { PartitionAssignmentError } from './errors.js'
 import { Producer } from './producer.js'
 import type { ConsumerRecord } from './records.js'
-import { startTestCluster, type TestCluster } from './test-support/cluster.js'
+import { eventually, settle } from '../actor/test-support/fixtures.js'
+import { parkedFetch, partitionCaughtUp, startTestCluster, type TestCluster, type TrackedFetch, trackingFetches } from './test-support/cluster.js'
 
 const clusters: TestCluster[] = []
 const consumers: Consumer[] = []
@@ -18,6 +19,8 @@ afterEach(async () => {
 const setup = async (partitions = 1) => {
   const cluster = startTestCluster()
   clusters.push(cluster)
+  const fetches: TrackedFetch[] = []
+  cluster.wrapPartition(() => true, trackingFetches(fetches))
   await new Admin(cluster.connection).createTopic('t', { partitions })
   const producer = new Producer(cluster.connection, { lingerMs: 0 })
   const consumer = (options = {}) => {
@@ -25,7 +28,9 @@ const setup = async (partitions = 1) => {
     consumers.push(made)
     return made
   }
-  return { cluster, producer, consumer }
+  const parkedFetchOf = (partition: number, where: { offset?: bigint; after?: number } = {}) =>
+    parkedFetch(cluster.connection, fetches, { partition, ...where })
+  return { cluster, producer, consumer, fetches, parkedFetch: parkedFetchOf }
 }
 
 const sendValues = (producer: Producer, values: readonly string[], partition = 0) =>
@@ -33,7 +38,8 @@ const sendValues = (producer: Producer, values: readonly string[], partition = 0
 
 const valuesOf = (records: readonly ConsumerRecord[]) => records.map((r) => r.value?.toString())
 
-const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Polls until `seen` holds `count` values (a timeout with a message rather than a flake). */
+const seenCount = (seen: readonly unknown[], count: number) => eventually(() => seen.length >= count, 10_000, `${count} records`)
 
 describe('Consumer.subscribe: where reading starts', () => {
   it('reads every partition from the earliest offset, each record with its facts', async () => {
@@ -55,11 +61,12 @@ describe('Consumer.subscribe: where reading starts', () => {
   })
 
   it('from latest sees only what is produced after it started', async () => {
-    const { producer, consumer } = await setup()
+    const { producer, consumer, parkedFetch } = await setup()
     await sendValues(producer, ['old'])
     const c = consumer()
     const got = firstValueFrom(c.subscribe('t', { from: 'latest' }).pipe(take(1)))
-    await tick(30)
+    // 'latest' is resolved once the consumer fetches from it; produce only then.
+    expect((await parkedFetch(0)).offset).toBe(1n)
     await sendValues(producer, ['new'])
     expect(valuesOf([await got])).toEqual(['new'])
   })
@@ -96,17 +103,17 @@ describe('Consumer.subscribe: where reading starts', () => {
   })
 
   it('wakes a parked fetch when records arrive: no busy polling', async () => {
-    const { producer, consumer } = await setup()
+    const { producer, consumer, fetches, parkedFetch } = await setup()
     const c = consumer({ fetchMaxWaitMs: 10_000 })
-    const started = Date.now()
     const got = firstValueFrom(c.subscribe('t', { from: 'latest' }).pipe(take(1)))
-    await tick(100)
+    const parked = await parkedFetch(0)
     const fetchesWhileIdle = c.stats.fetches
     await sendValues(producer, ['wake'])
     expect(valuesOf([await got])).toEqual(['wake'])
-    expect(Date.now() - started).toBeLessThan(5000)
-    // The fetch parked at the end of the log was the one answered.
+    // The fetch parked at the end of the log was the one answered, long before its 10 s wait.
     expect(fetchesWhileIdle).toBe(0)
+    expect(fetches.indexOf(parked)).toBe(0)
+    expect(parked.answeredBytes).toBeGreaterThan(0)
     expect(c.stats.fetches).toBe(1)
   })
 
@@ -116,10 +123,10 @@ describe('Consumer.subscribe: where reading starts', () => {
   })
 
   it('errors with UnknownTopicError when the topic is deleted while its fetch waits', async () => {
-    const { cluster, consumer } = await setup()
+    const { cluster, consumer, parkedFetch } = await setup()
     const c = consumer({ retryBackoffMs: 10 })
     const failed = firstValueFrom(c.subscribe('t', { from: 'latest' })).catch((error: unknown) => error)
-    await tick(30)
+    await parkedFetch(0)
     await new Admin(cluster.connection).deleteTopic('t')
     expect(await failed).toBeInstanceOf(UnknownTopicError)
   })
@@ -127,34 +134,39 @@ describe('Consumer.subscribe: where reading starts', () => {
 
 describe('Consumer: pause, resume, seek', () => {
   it('pauses and resumes a partition, and seeks it back', async () => {
-    const { producer, consumer } = await setup(2)
+    const { producer, consumer, fetches, parkedFetch } = await setup(2)
     const c = consumer()
     const seen: string[] = []
     const subscription = c.subscribe('t', { from: 'earliest' }).subscribe((r) => seen.push(`${r.partition}:${r.value}`))
     await sendValues(producer, ['a'], 0)
     await sendValues(producer, ['x'], 1)
-    for (let i = 0; i < 100 && seen.length < 2; i++) await tick(5)
+    await seenCount(seen, 2)
+    const inFlight = await parkedFetch(0, { offset: 1n })
     c.pause([{ topic: 't', partitions: [0] }])
     expect(c.paused()).toEqual([{ topic: 't', partition: 0 }])
     await sendValues(producer, ['b'], 0)
     await sendValues(producer, ['y'], 1)
-    for (let i = 0; i < 100 && seen.length < 3; i++) await tick(5)
-    await tick(100)
+    await seenCount(seen, 3)
+    // The fetch parked before the pause comes back (with b, or empty when its wait ran out first).
+    // A feed that ignored the pause would emit b, or fetch again, as soon as it has the answer.
+    await eventually(() => inFlight.answeredBytes !== undefined, 10_000, 'the parked fetch of t-0 answered')
+    await settle()
     expect(seen.sort()).toEqual(['0:a', '1:x', '1:y'])
+    expect(fetches.slice(fetches.indexOf(inFlight) + 1).filter((f) => f.path === inFlight.path)).toEqual([])
     c.resume([{ topic: 't' }])
-    for (let i = 0; i < 100 && seen.length < 4; i++) await tick(5)
+    await seenCount(seen, 4)
     expect(seen).toContain('0:b')
     c.seek({ topic: 't', partition: 0, offset: 0n })
-    for (let i = 0; i < 100 && seen.length < 6; i++) await tick(5)
+    await seenCount(seen, 6)
     expect(seen.slice(4)).toEqual(['0:a', '0:b'])
     c.seek({ topic: 't', partition: 1, offset: 'earliest' })
-    for (let i = 0; i < 100 && seen.length < 8; i++) await tick(5)
+    await seenCount(seen, 8)
     expect(seen.slice(6)).toEqual(['1:x', '1:y'])
     subscription.unsubscribe()
   })
 
   it('pauses before the next record when asked from inside the subscriber, keeping the rest', async () => {
-    const { producer, consumer } = await setup()
+    const { producer, consumer, fetches } = await setup()
     await sendValues(producer, ['a', 'b', 'c', 'd'])
     const c = consumer()
     const seen: string[] = []
@@ -162,26 +174,29 @@ describe('Consumer: pause, resume, seek', () => {
       seen.push(r.value!.toString())
       if (seen.length === 2) c.pause([{ topic: 't' }])
     })
-    await tick(100)
+    await seenCount(seen, 2)
+    // All four came in the one fetch, already answered: c and d stay held, and nothing is fetched.
+    await settle()
     expect(seen).toEqual(['a', 'b'])
+    expect(fetches.map((f) => [f.offset, f.answeredBytes! > 0])).toEqual([[0n, true]])
     c.resume([{ topic: 't' }])
-    for (let i = 0; i < 100 && seen.length < 4; i++) await tick(5)
+    await seenCount(seen, 4)
     expect(seen).toEqual(['a', 'b', 'c', 'd'])
     subscription.unsubscribe()
   })
 
   it('refuses to seek a partition it does not consume, or to read one twice', async () => {
-    const { consumer } = await setup()
+    const { consumer, fetches, parkedFetch } = await setup()
     const c = consumer()
     expect(() => c.seek({ topic: 't', partition: 0, offset: 0n })).toThrow(PartitionAssignmentError)
     expect(() => c.pause([{ topic: 't', partitions: [0] }])).toThrow(/t-0 is not consumed/)
     const subscription = c.subscribe('t').subscribe()
-    await tick(20)
+    await parkedFetch(0)
     await expect(firstValueFrom(c.subscribe('t'))).rejects.toMatchObject({ _tag: 'PartitionAssignmentError', reason: 'already-consumed' })
     subscription.unsubscribe()
     // Unsubscribing gave the partition back.
     const again = c.subscribe('t').subscribe()
-    await tick(20)
+    await parkedFetch(0, { after: fetches.length })
     expect(() => c.seek({ topic: 't', partition: 0, offset: 0n })).not.toThrow()
     again.unsubscribe()
   })
@@ -198,23 +213,28 @@ describe('Consumer: async iteration and close', () => {
       if (seen.length === 2) break
     }
     expect(seen).toEqual(['a', 'b'])
-    await tick(10)
     // The partition is free again: the loop's subscription ended.
     const next = await firstValueFrom(c.subscribe('t', { from: { offset: 2 } }))
     expect(next.value?.toString()).toBe('c')
   })
 
   it('stops fetching when unsubscribed', async () => {
-    const { consumer } = await setup(2)
+    const { cluster, consumer, fetches } = await setup(2)
     const c = consumer({ fetchMaxWaitMs: 10 })
     const subscription = c.subscribe('t').subscribe()
-    await tick(60)
-    expect(c.stats.fetches).toBeGreaterThan(2)
+    await eventually(() => c.stats.fetches > 2, 10_000, 'three fetches answered')
     subscription.unsubscribe()
-    await tick(20)
-    const after = c.stats.fetches
-    await tick(100)
-    expect(c.stats.fetches).toBe(after)
+    // A feed sends its next fetch within microtasks of an answer; one turn lets any already under
+    // way go out. Those in flight come back within their 10 ms wait, and after each answer a feed
+    // still running would fetch again: so once all are answered, nothing more may be sent.
+    await settle()
+    await eventually(() => fetches.every((f) => f.answeredBytes !== undefined), 10_000, 'the fetches in flight answered')
+    const sent = fetches.length
+    const answered = c.stats.fetches
+    await settle()
+    await Promise.all([...new Set(fetches.map((f) => f.path))].map((path) => partitionCaughtUp(cluster.connection, path)))
+    expect(fetches.length).toBe(sent)
+    expect(c.stats.fetches).toBe(answered)
   })
 
   it('reports where acknowledged records end, per partition', async () => {
@@ -236,7 +256,7 @@ describe('Consumer: async iteration and close', () => {
     await sendValues(producer, ['a'])
     const c = consumer()
     const all = lastValueFrom(c.subscribe('t', { from: 'earliest' }).pipe(toArray()))
-    await tick(50)
+    await eventually(() => c.stats.records === 1, 10_000, 'the record emitted')
     await c.close()
     expect(valuesOf(await all)).toEqual(['a'])
     await expect(firstValueFrom(c.subscribe('t'))).rejects.toBeInstanceOf(ClosedError)

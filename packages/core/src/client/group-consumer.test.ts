@@ -1,6 +1,7 @@
 import { concatMap, defer, firstValueFrom, map, take, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ClosedError } from '../errors.js'
+import { settle } from '../actor/test-support/fixtures.js'
 import type { Assignor } from '../group/assignor.js'
 import { InconsistentAssignorError, InvalidGroupRequestError } from '../group/group-errors.js'
 import { Consumer } from './consumer.js'
@@ -161,7 +162,7 @@ describe('GroupConsumer: what the coordinator refuses', () => {
   })
 
   it('a custom assignor decides who reads what', async () => {
-    const { consumer } = await startGroupTest(cleanups, { partitions: 4 })
+    const { admin, consumer } = await startGroupTest(cleanups, { partitions: 4 })
     // Everything to the member whose id sorts first: the others idle.
     const allToOne: Assignor = {
       name: 'all-to-one',
@@ -176,7 +177,15 @@ describe('GroupConsumer: what the coordinator refuses', () => {
     await eventually(() => owned(a).length === 4)
     b.subscribe('t').subscribe()
     await eventually(() => b.groupMetadata().memberId !== undefined)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Stable: what the coordinator handed each member is its whole target, b's included.
+    const stable = async () => {
+      const group = await admin.describeGroup('g')
+      return group.state === 'Stable' && group.members.length === 2
+    }
+    await eventually(stable, 10_000, 'the group stable with both members')
+    const members = (await admin.describeGroup('g')).members
+    const assignedTo = (memberId: string | undefined) => members.find((member) => member.memberId === memberId)!.assignment.length
+    expect([assignedTo(a.groupMetadata().memberId), assignedTo(b.groupMetadata().memberId)]).toEqual([4, 0])
     expect([owned(a).length, owned(b).length]).toEqual([4, 0])
   })
 
@@ -196,9 +205,14 @@ describe('GroupConsumer: what the coordinator refuses', () => {
     // The revoke is held back, so the feed learns first that the topic is gone.
     const memberId = c.groupMetadata().memberId!
     tap.hold(memberId)
-    await new Promise((resolve) => setTimeout(resolve, 250))
+    // The heartbeat in flight may still bring news; the next one is the first held.
+    await eventually(() => tap.heldCount(memberId) > 0, 10_000, 'a heartbeat held')
+    const lookupsBefore = cluster.metadataLookups.length
     await admin.deleteTopic('t')
-    await new Promise((resolve) => setTimeout(resolve, 250))
+    // The feed's fetch fails, it looks the topic up again and finds it gone.
+    const learned = () => cluster.metadataLookups.slice(lookupsBefore).some((lookup) => lookup.topic === 't' && lookup.outcome === 'failed')
+    await eventually(learned, 10_000, 'the consumer looking t up and finding it gone')
+    await settle()
     expect(owned(c)).toEqual(['t-0'])
     tap.release(memberId)
     await eventually(() => events.at(-1)?.type === 'revoked', 3000, 'the revoke')

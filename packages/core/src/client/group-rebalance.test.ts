@@ -1,3 +1,4 @@
+import { filter, firstValueFrom } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ConsumerRecord } from './records.js'
 import { distinct, duplicates, eventually, everyRecord, key, owned, type Processed, run, startGroupTest, tapGroups } from './test-support/groups.js'
@@ -13,13 +14,13 @@ describe('consumer group rebalancing', () => {
     const members = [consumer(), consumer(), consumer()]
     const log: Processed[] = []
     members.forEach((member, i) => run(`m${i}`, member, log))
-    await eventually(() => members.every((member) => owned(member).length === 4), 5000, 'four partitions each')
+    await eventually(() => members.every((member) => owned(member).length === 4), 20_000, 'four partitions each')
     const all = members.flatMap(owned)
     expect(new Set(all).size).toBe(12)
     expect((await admin.describeGroup('g')).state).toBe('Stable')
 
     await fill(12, 5)
-    await eventually(() => log.length >= 60, 5000, 'every record')
+    await eventually(() => log.length >= 60, 20_000, 'every record')
     expect(log.map(key).sort()).toEqual(everyRecord(12, 5))
     for (const [i, member] of members.entries()) {
       const mine = new Set(owned(member).map((name) => Number(name.split('-')[1])))
@@ -31,18 +32,20 @@ describe('consumer group rebalancing', () => {
     const { consumer, fill } = await startGroupTest(cleanups, { partitions: 12 })
     const log: Processed[] = []
     const runs = [consumer(), consumer(), consumer()].map((member, i) => ({ member, ...run(`m${i}`, member, log) }))
-    await eventually(() => runs.every(({ member }) => owned(member).length === 4), 5000, 'a balanced group')
+    await eventually(() => runs.every(({ member }) => owned(member).length === 4), 20_000, 'a balanced group')
     const fourth = consumer()
     for (let round = 0; round < 10; round++) {
+      // Paced by progress, not by the clock: the next round goes out once this one is being read.
+      const before = log.length
       await fill(12, 3, round * 3)
       if (round === 3) runs.push({ member: fourth, ...run('m3', fourth, log) })
       if (round === 6) await runs[1].member.close()
-      await new Promise((resolve) => setTimeout(resolve, 15))
+      await eventually(() => log.length > before, 20_000, `records of round ${round} processed`)
     }
-    await eventually(() => distinct(log).length === 12 * 30, 8000, 'every record processed')
+    await eventually(() => distinct(log).length === 12 * 30, 20_000, 'every record processed')
     expect(distinct(log)).toEqual(everyRecord(12, 30))
     expect(duplicates(log)).toEqual([])
-    await eventually(() => [0, 2, 3].every((i) => owned(runs[i].member).length === 4), 5000, 'the three left share the partitions')
+    await eventually(() => [0, 2, 3].every((i) => owned(runs[i].member).length === 4), 20_000, 'the three left share the partitions')
 
     const [first, second, , fourthRun] = runs
     expect(fourthRun.events.filter((event) => event.type === 'assigned').flatMap((event) => event.partitions)).toHaveLength(4)
@@ -57,12 +60,20 @@ describe('consumer group rebalancing', () => {
     const tap = tapGroups(cluster)
     await fill(2, 5)
     const log: Processed[] = []
-    const slow = () => new Promise<void>((resolve) => setTimeout(resolve, 20))
+    // A's pipeline is stuck on its first record until A has been told to give a partition up and
+    // has begun to (one turn after the answer): the revoke then finds records handed and unfinished.
     const aConsumer = consumer({ autoCommit: false })
-    const a = run('a', aConsumer, log, slow)
-    await eventually(() => log.length >= 1, 3000, 'a first record')
+    let revoking!: () => void
+    const revokeBegun = new Promise<void>((resolve) => (revoking = resolve))
+    tap.onHeartbeatReply((memberId, reply) => {
+      if (memberId !== aConsumer.groupMetadata().memberId) return
+      const kept = new Set(reply.assignment.map((tp) => `${tp.topic}-${tp.partition}`))
+      if (owned(aConsumer).some((name) => !kept.has(name))) setImmediate(revoking)
+    })
+    const a = run('a', aConsumer, log, () => revokeBegun)
+    await eventually(() => owned(aConsumer).length === 2 && a.counts.handed >= 1, 10_000, 'a first record handed')
     const b = run('b', consumer(), log)
-    await eventually(() => a.events.some((event) => event.type === 'revoked'), 5000, 'a revoke')
+    await eventually(() => a.events.some((event) => event.type === 'revoked'), 20_000, 'a revoke')
     const revoked = a.events.find((event) => event.type === 'revoked')!.partitions[0].partition
     // Everything A was handed of that partition was processed before the move.
     expect(log.filter((entry) => entry.by === 'a' && entry.partition === revoked)).toHaveLength(5)
@@ -70,7 +81,7 @@ describe('consumer group rebalancing', () => {
     const lastCommit = tap.commits.filter((commit) => commit.memberId === aMemberId && commit.offsets.some((o) => o.partition === revoked)).at(-1)!
     expect(lastCommit.offsets.find((o) => o.partition === revoked)!.offset).toBe(5n)
     await fill(2, 1, 5)
-    await eventually(() => log.some((entry) => entry.by === 'b'), 3000, 'b reads')
+    await eventually(() => log.some((entry) => entry.by === 'b'), 20_000, 'b reads')
     expect(log.filter((entry) => entry.by === 'b').map(key)).toEqual([`${revoked}@5`])
     expect(b.events[0]).toMatchObject({ type: 'assigned', partitions: [{ topic: 't', partition: revoked }] })
   })
@@ -81,24 +92,29 @@ describe('consumer group rebalancing', () => {
     await fill(2, 5)
     const log: Processed[] = []
     let stalled = false
-    // The first record at offset 2 takes 600 ms; the revoke waits at most rebalanceTimeoutMs / 2 = 150 ms.
+    // The first record at offset 2 is finished only once A has given its partition up: the revoke
+    // waits at most rebalanceTimeoutMs / 2 = 150 ms for it, then lets go.
+    const aConsumer = consumer({ autoCommit: false, rebalanceTimeoutMs: 300 })
+    const givenUp = firstValueFrom(aConsumer.rebalances$.pipe(filter((event) => event.type === 'revoked')))
     const stall = async (record: ConsumerRecord) => {
       if (record.offset === 2n && !stalled) {
         stalled = true
-        await new Promise((resolve) => setTimeout(resolve, 600))
+        await givenUp
       }
     }
-    const aConsumer = consumer({ autoCommit: false, rebalanceTimeoutMs: 300 })
     const a = run('a', aConsumer, log, stall)
-    await eventually(() => stalled, 3000, 'the stall')
+    await eventually(() => stalled, 20_000, 'the stall')
     const aMember = a.events.length
     run('b', consumer({ rebalanceTimeoutMs: 300 }), log)
-    await eventually(() => distinct(log).length === 10 && a.events.length > aMember, 5000, 'every record')
-    await eventually(() => a.counts.handed === a.counts.handled, 3000, 'the stalled pipeline to finish')
+    await eventually(() => distinct(log).length === 10 && a.events.length > aMember, 20_000, 'every record')
+    await eventually(() => a.counts.handed === a.counts.handled, 20_000, 'the stalled pipeline to finish')
     const revoked = a.events.find((event) => event.type === 'revoked')!.partitions[0].partition
     const aMemberId = aConsumer.groupMetadata().memberId
     const committedAtMove = tap.commits.filter((commit) => commit.memberId === aMemberId && commit.offsets.some((o) => o.partition === revoked)).at(-1)!
     const atMove = committedAtMove.offsets.find((o) => o.partition === revoked)!.offset
+    // B, the new owner, resumes at the commit made at the move and reads the partition to its end.
+    const readByB = () => log.filter((entry) => entry.by === 'b' && entry.partition === revoked).length
+    await eventually(() => readByB() >= 5 - Number(atMove), 20_000, 'the new owner reading the moved partition')
     const processedByA = log.filter((entry) => entry.by === 'a' && entry.partition === revoked && entry.offset >= atMove).map(key)
     expect(processedByA.length).toBeGreaterThan(0)
     expect(duplicates(log)).toEqual(processedByA.sort())

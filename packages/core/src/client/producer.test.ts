@@ -1,6 +1,7 @@
 import { RecordBatchTooLargeError, readBatchHeader } from '@rivulet/storage'
 import { Schema } from 'effect'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { eventually } from '../actor/test-support/fixtures.js'
 import { AskTimeoutError } from '../actor/errors.js'
 import { ClosedError, UnknownPartitionError, UnknownTopicError } from '../errors.js'
 import { SerializationError } from '../serde/errors.js'
@@ -23,6 +24,7 @@ import { topic } from './topic.js'
 
 const clusters: TestCluster[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const cluster of clusters.splice(0)) await cluster.cleanup()
 })
 
@@ -169,7 +171,7 @@ describe('Producer options and refusals', () => {
     const producer = new Producer(cluster.connection, { lingerMs: 0, acks: 0 })
     const result = await producer.send('t', [{ value: 'a' }, { value: 'b' }])
     expect(result.map((r) => r.offset)).toEqual([-1n, -1n])
-    for (let i = 0; i < 100 && (await values(cluster, 0)).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+    await eventually(async () => (await values(cluster, 0)).length >= 2, 10_000, 'the acks-0 records in the log')
     expect(await values(cluster, 0)).toEqual(['a', 'b'])
   })
 
@@ -212,13 +214,18 @@ describe('Producer options and refusals', () => {
 
   it('refreshes metadata older than metadataMaxAgeMs, so keys spread over new partitions', async () => {
     const cluster = await setup(2)
+    // The metadata's age is measured on Date: a virtual one, moved by the test.
+    vi.useFakeTimers({ toFake: ['Date'] })
     const producer = new Producer(cluster.connection, { lingerMs: 0, metadataMaxAgeMs: 1 })
     const key = Array.from({ length: 100 }, (_, i) => `key-${i}`).find((k) => keyedPartition(Buffer.from(k), 4) >= 2)!
     expect((await producer.send('t', { key, value: 'a' })).partition).toBe(keyedPartition(Buffer.from(key), 2))
     await new Admin(cluster.connection).createPartitions('t', 4)
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    vi.setSystemTime(Date.now() + 5)
+    const lookupsBefore = cluster.metadataLookups.length
     // This send starts the refresh in the background and goes where the old metadata says.
-    await producer.send('t', { key, value: 'b' })
+    expect((await producer.send('t', { key, value: 'b' })).partition).toBe(keyedPartition(Buffer.from(key), 2))
+    const refreshed = () => cluster.metadataLookups.slice(lookupsBefore).some((lookup) => lookup.topic === 't' && lookup.outcome === 'found')
+    await eventually(refreshed, 10_000, 'the background metadata refresh')
     expect((await producer.send('t', { key, value: 'c' })).partition).toBe(keyedPartition(Buffer.from(key), 4))
   })
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { settled } from '../partition/test-support/partition-client.js'
 import { rangeAssignor } from './assignors/range.js'
 import { roundRobinAssignor } from './assignors/round-robin.js'
@@ -16,10 +16,16 @@ import { committedText, converge, describeOf, offsets, specs, startGroupCluster,
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/**
+ * The coordinator takes time from Date.now() and its deadlines from setTimeout: with both faked,
+ * the clock moves only when the test moves it (the actor runtime and file I/O keep running on
+ * setImmediate, microtasks and libuv).
+ */
+const useVirtualClock = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
 
 /** A group of one member owning all of a 4-partition `orders`. */
 const oneMember = async () => {
@@ -51,6 +57,7 @@ describe('GroupCoordinatorActor: membership', () => {
   })
 
   it('answers a long-poll heartbeat as soon as a rebalance gives the member something to do', async () => {
+    useVirtualClock()
     const { coordinator, a } = await oneMember()
     const started = Date.now()
     let answered = false
@@ -58,27 +65,37 @@ describe('GroupCoordinatorActor: membership', () => {
       answered = true
       return reply
     })
-    await sleep(30)
+    // The coordinator has handled a later request: the heartbeat is parked, unanswered.
+    await describeOf(coordinator)
     expect(answered).toBe(false)
     const b = new TestMember(coordinator)
     await b.join(['orders'])
     const reply = await waiting
-    expect(Date.now() - started).toBeLessThan(1_000)
     expect(reply.assignment).toHaveLength(2)
     // b waits for what a gives up, and hears as soon as a reports it has.
     const bWaits = b.heartbeat(3_000)
     await a.heartbeat()
     expect((await bWaits).assignment).toHaveLength(2)
-    expect(Date.now() - started).toBeLessThan(1_000)
+    // The clock never moved: no waitMs ran out, the news answered both.
+    expect(Date.now()).toBe(started)
     expect((await describeOf(coordinator)).phase).toBe('Stable')
   })
 
   it('answers a long-poll heartbeat with the plain reply when nothing happens within waitMs', async () => {
-    const { a } = await oneMember()
+    useVirtualClock()
+    const { coordinator, a } = await oneMember()
     const before = { generation: a.generation, assignment: specs(a.assignment) }
-    const started = Date.now()
-    const reply = await a.heartbeat(60)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(55)
+    let answered = false
+    const waiting = a.heartbeat(60).then((reply) => {
+      answered = true
+      return reply
+    })
+    await describeOf(coordinator)
+    await vi.advanceTimersByTimeAsync(59)
+    await describeOf(coordinator)
+    expect(answered).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    const reply = await waiting
     expect({ generation: reply.generation, assignment: specs(reply.assignment) }).toEqual(before)
   })
 
@@ -91,15 +108,24 @@ describe('GroupCoordinatorActor: membership', () => {
   })
 
   it('removes a silent member once its session times out, and the others take its partitions', async () => {
+    useVirtualClock()
     const { coordinator, a } = await oneMember()
     const silent = new TestMember(coordinator)
     await silent.join(['orders'], { sessionTimeoutMs: 200 })
     await converge(coordinator, [a, silent])
     expect(a.assignment).toHaveLength(2)
-    const started = Date.now()
-    const reply = await a.heartbeat(3_000)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150)
-    expect(Date.now() - started).toBeLessThan(1_500)
+    let answered = false
+    const waiting = a.heartbeat(3_000).then((reply) => {
+      answered = true
+      return reply
+    })
+    await vi.advanceTimersByTimeAsync(150)
+    const during = await describeOf(coordinator)
+    expect(answered).toBe(false)
+    expect(during.members.map((m) => m.memberId).sort()).toEqual([a.memberId, silent.memberId].sort())
+    // Past the 200 ms session, well before a's 3 s wait: the removal is what answers a.
+    await vi.advanceTimersByTimeAsync(100)
+    const reply = await waiting
     expect(reply.assignment).toHaveLength(4)
     expect((await describeOf(coordinator)).members.map((m) => m.memberId)).toEqual([a.memberId])
     expect(await settled(silent.heartbeat())).toBeInstanceOf(UnknownMemberError)

@@ -8,12 +8,12 @@ import {
   OffsetOutOfRangeError,
   RecordBatchTooLargeError,
 } from '@rivulet/storage'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ActorRef } from '../actor/actor-ref.js'
 import type { ActorSystem } from '../actor/actor-system.js'
 import { ActorFailedError } from '../actor/errors.js'
 import { Supervision } from '../actor/supervision.js'
-import { quietSystem } from '../actor/test-support/fixtures.js'
+import { eventually, quietSystem } from '../actor/test-support/fixtures.js'
 import { ClosedError, OutOfOrderSequenceError, ProducerFencedError } from '../errors.js'
 import { partitionActor, type PartitionActorOptions, partitionLogDir, partitionPath } from './partition-actor.js'
 import type { PartitionMessage } from './partition-protocol.js'
@@ -23,6 +23,7 @@ import { batchOf, idempotentBatch, recordsIn, tempDir } from './test-support/rec
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
@@ -103,10 +104,19 @@ describe('PartitionActor: long poll', () => {
   it('answers a parked fetch with no records when its maxWaitMs passes', async () => {
     const partition = harness().spawn()
     await produce(partition, batchOf(['a']))
-    const started = Date.now()
-    const fetched = await fetchFrom(partition, 1n, { maxWaitMs: 30 })
-    expect(Date.now() - started).toBeGreaterThanOrEqual(25)
-    expect(fetched).toEqual({ records: Buffer.alloc(0), highWatermark: 1n, logStartOffset: 0n })
+    // Its wait runs on a virtual clock: unanswered one ms before maxWaitMs, answered at it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    let answered = false
+    const fetched = fetchFrom(partition, 1n, { maxWaitMs: 30 }).then((result) => {
+      answered = true
+      return result
+    })
+    await describePartition(partition)
+    await vi.advanceTimersByTimeAsync(29)
+    await describePartition(partition)
+    expect(answered).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await fetched).toEqual({ records: Buffer.alloc(0), highWatermark: 1n, logStartOffset: 0n })
   })
 
   it('fails parked fetches with ClosedError when the partition stops', async () => {
@@ -140,6 +150,61 @@ describe('PartitionActor: group commit', () => {
     expect(results.map((result) => result.baseOffset)).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(2 * i)))
     const fetched = recordsIn((await fetchFrom(partition, 0n)).records)
     expect(fetched.map((record) => record.offset)).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(i)))
+  })
+
+  it('never serves a fetch records above the high watermark, even those its own burst appended', async () => {
+    // The first burst's flush is held, so the next Produce and Fetch queue behind it and are
+    // handed over together: the Produce is appended (visible to reads) but not yet committed
+    // when the Fetch runs, and the high watermark has not moved past it.
+    let held: { readonly entered: () => void; readonly release: Promise<void> } | undefined
+    const openLog = async (dir: string, config: LogConfigInput) => {
+      const log = await Log.open(dir, config)
+      const flushedPerPolicy = log.flushedPerPolicy.bind(log)
+      log.flushedPerPolicy = async () => {
+        const hold = held
+        held = undefined
+        if (hold !== undefined) {
+          hold.entered()
+          await hold.release
+        }
+        return flushedPerPolicy()
+      }
+      return log
+    }
+    const partition = harness({ flush: 'os' }, { openLog }).spawn()
+    await produce(partition, batchOf(['committed']))
+    let entered!: () => void
+    const flushEntered = new Promise<void>((resolve) => (entered = resolve))
+    let release!: () => void
+    held = { entered, release: new Promise<void>((resolve) => (release = resolve)) }
+    const second = produce(partition, batchOf(['held']))
+    await flushEntered
+    const third = produce(partition, batchOf(['same burst']))
+    const fromStart = fetchFrom(partition, 0n)
+    const atWatermark = fetchFrom(partition, 2n)
+    release()
+    expect((await second).baseOffset).toBe(1n)
+    const seen = await fromStart
+    expect(seen.highWatermark).toBe(2n)
+    expect(recordsIn(seen.records).map((record) => [record.offset, record.value])).toEqual([
+      [0n, 'committed'],
+      [1n, 'held'],
+    ])
+    expect(await atWatermark).toEqual({ records: Buffer.alloc(0), highWatermark: 2n, logStartOffset: 0n })
+    expect((await third).baseOffset).toBe(2n)
+    const after = await fetchFrom(partition, 2n)
+    expect(after.highWatermark).toBe(3n)
+    expect(recordsIn(after.records).map((record) => record.value)).toEqual(['same burst'])
+  })
+
+  it('takes a batch of exactly maxBatchBytes and refuses one byte more', async () => {
+    const exact = batchOf(['v'.repeat(100)])
+    const partition = harness({ flush: 'os', maxBatchBytes: exact.length }).spawn()
+    expect((await produce(partition, exact)).baseOffset).toBe(0n)
+    const tooLarge = await settled(produce(partition, batchOf(['v'.repeat(101)])))
+    expect(tooLarge).toBeInstanceOf(RecordBatchTooLargeError)
+    expect(tooLarge).toMatchObject({ batchBytes: exact.length + 1, maxBatchBytes: exact.length })
+    expect((await describePartition(partition)).logEndOffset).toBe(1n)
   })
 
   it('fails only the bad requests of a burst, as data, and appends the rest', async () => {
@@ -271,9 +336,7 @@ describe('PartitionActor: config, maintenance, deletion', () => {
     const partition = harness(config, { nowMs: () => now, retentionCheckIntervalMs: 10 }).spawn()
     for (let i = 0; i < 3; i++) await produce(partition, batchOf([`v${i}`.repeat(30)], now))
     now += 10_000_000_000
-    for (let tries = 0; tries < 200 && (await describePartition(partition)).logStartOffset === 0n; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
+    await eventually(async () => (await describePartition(partition)).logStartOffset !== 0n, 10_000, 'the timer-driven Maintain')
     expect((await describePartition(partition)).logStartOffset).toBe(3n)
   })
 
@@ -296,9 +359,6 @@ describe('PartitionActor: config, maintenance, deletion', () => {
     await partition.ask((replyTo) => ({ _tag: 'DeleteLog', replyTo }))
     expect(await parked).toBeInstanceOf(ClosedError)
     expect(existsSync(partitionLogDir(dataDir, 'orders', 0))).toBe(false)
-    for (let tries = 0; tries < 100 && system.find(partition.path) !== undefined; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 1))
-    }
-    expect(system.find(partition.path)).toBeUndefined()
+    await eventually(() => system.find(partition.path) === undefined, 10_000, 'the partition stopped')
   })
 })

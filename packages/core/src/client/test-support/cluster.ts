@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ActorPath } from '../../actor/actor-path.js'
 import type { ActorRef, AskOptions, ReplyTo } from '../../actor/actor-ref.js'
-import { quietSystem } from '../../actor/test-support/fixtures.js'
+import { eventually, quietSystem } from '../../actor/test-support/fixtures.js'
 import { AskTimeoutError } from '../../actor/errors.js'
 import { startBroker } from '../../broker/broker-actor.js'
 import type { BrokerConfigInput } from '../../broker/broker-config.js'
+import type { BrokerMessage } from '../../broker/broker-protocol.js'
 import type { GroupMessage } from '../../group/group-protocol.js'
-import type { PartitionMessage } from '../../partition/partition-protocol.js'
+import type { FetchResult, PartitionMessage } from '../../partition/partition-protocol.js'
 import type { ClusterConnection } from '../cluster-connection.js'
 import { lookupPartitionRef, lookupRef } from '../local-connection.js'
 
@@ -26,8 +27,41 @@ export interface TestCluster {
   wrapPartition(matches: (path: ActorPath) => boolean, wrap: (ref: ActorRef<PartitionMessage>) => ActorRef<PartitionMessage>): void
   /** Puts `wrap(ref)` in front of every group coordinator the clients reach from now on. */
   wrapGroup(wrap: (ref: ActorRef<GroupMessage>) => ActorRef<GroupMessage>): void
+  /** Every Metadata lookup the clients asked the broker, in order, with how it ended. */
+  readonly metadataLookups: readonly MetadataLookup[]
   cleanup(): Promise<void>
 }
+
+export interface MetadataLookup {
+  readonly topic: string
+  outcome: 'pending' | 'found' | 'failed'
+}
+
+/** The broker ref the clients get: asks pass through; Metadata lookups are logged as they end. */
+const loggingMetadata = (broker: ActorRef<BrokerMessage>, lookups: MetadataLookup[]): ActorRef<BrokerMessage> => ({
+  path: broker.path,
+  tell: (message) => broker.tell(message),
+  ask: ((make: (replyTo: ReplyTo<any>) => BrokerMessage, options?: AskOptions) => {
+    let lookup: MetadataLookup | undefined
+    const answer = broker.ask((replyTo) => {
+      const message = make(replyTo)
+      if (message._tag === 'Metadata') lookups.push((lookup = { topic: message.topic, outcome: 'pending' }))
+      return message as never
+    }, options)
+    const logged = lookup
+    if (logged === undefined) return answer
+    return answer.then(
+      (metadata) => {
+        logged.outcome = 'found'
+        return metadata
+      },
+      (error: unknown) => {
+        logged.outcome = 'failed'
+        throw error
+      },
+    )
+  }) as ActorRef<BrokerMessage>['ask'],
+})
 
 export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestCluster => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-client-'))
@@ -43,8 +77,9 @@ export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestC
   const wrappers: { matches: (path: ActorPath) => boolean; wrap: (ref: ActorRef<PartitionMessage>) => ActorRef<PartitionMessage> }[] = []
   const refs = new Map<string, ActorRef<PartitionMessage>>()
   let wrapGroup = (ref: ActorRef<GroupMessage>) => ref
+  const metadataLookups: MetadataLookup[] = []
   const connection: ClusterConnection = {
-    broker,
+    broker: loggingMetadata(broker, metadataLookups),
     partition(path) {
       let ref = refs.get(path)
       if (ref === undefined) {
@@ -59,6 +94,7 @@ export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestC
   return {
     connection,
     dataDir,
+    metadataLookups,
     wrapPartition(matches, wrap) {
       wrappers.push({ matches, wrap })
       refs.clear()
@@ -125,6 +161,67 @@ export const recording = (messages: Recorded[]) => (ref: ActorRef<PartitionMessa
       return message as never
     }, options)) as ActorRef<PartitionMessage>['ask'],
 })
+
+export interface TrackedFetch {
+  readonly path: ActorPath
+  readonly offset: bigint
+  /** Once the partition answered: the record bytes it returned, -1 for an error. */
+  answeredBytes: number | undefined
+}
+
+/**
+ * A ref that logs each Fetch a client asks as it is sent, and marks it answered just before the
+ * client sees the answer: tests wait for these events instead of sleeping.
+ */
+export const trackingFetches = (fetches: TrackedFetch[]) => (ref: ActorRef<PartitionMessage>): ActorRef<PartitionMessage> => ({
+  path: ref.path,
+  tell: (message) => ref.tell(message),
+  ask: ((make: (replyTo: ReplyTo<any>) => PartitionMessage, options?: AskOptions) => {
+    let tracked: TrackedFetch | undefined
+    const answer = ref.ask((replyTo) => {
+      const message = make(replyTo)
+      if (message._tag === 'Fetch') fetches.push((tracked = { path: ref.path, offset: message.offset, answeredBytes: undefined }))
+      return message as never
+    }, options)
+    const fetch = tracked
+    if (fetch === undefined) return answer
+    return (answer as Promise<FetchResult>).then(
+      (result) => {
+        fetch.answeredBytes = result.records.length
+        return result
+      },
+      (error: unknown) => {
+        fetch.answeredBytes = -1
+        throw error
+      },
+    )
+  }) as ActorRef<PartitionMessage>['ask'],
+})
+
+/** Resolves once the partition has handled a message sent after everything sent to it so far. */
+export const partitionCaughtUp = async (connection: ClusterConnection, path: ActorPath): Promise<void> => {
+  await connection.partition(path).ask((replyTo) => ({ _tag: 'Describe', replyTo }))
+}
+
+/**
+ * Waits until a tracked fetch of `topic`-`partition` (from `offset`, among those from index
+ * `after` on) is parked at the partition, and returns it.
+ */
+export const parkedFetch = async (
+  connection: ClusterConnection,
+  fetches: readonly TrackedFetch[],
+  { topic = 't', partition = 0, offset, after = 0 }: { topic?: string; partition?: number; offset?: bigint; after?: number } = {},
+): Promise<TrackedFetch> => {
+  const waiting = () =>
+    fetches
+      .slice(after)
+      .find((f) => f.path.endsWith(`.${topic}.${partition}`) && f.answeredBytes === undefined && (offset === undefined || f.offset === offset))
+  await eventually(() => waiting() !== undefined, 10_000, `a fetch of ${topic}-${partition} waiting at the partition`)
+  const fetch = waiting()!
+  // Handled after the fetch: the fetch is parked by now (or answered, which the test sees).
+  await partitionCaughtUp(connection, fetch.path)
+  return fetch
+}
 
 /** The batches of the recorded Produce messages to partition `n` (of any topic), in order. */
 export const producedBatches = (messages: readonly Recorded[], n: number): Buffer[] =>

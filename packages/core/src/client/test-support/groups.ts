@@ -6,6 +6,7 @@
 import { concatMap, defer, map } from 'rxjs'
 import type { ActorRef, AskOptions, ReplyTo } from '../../actor/actor-ref.js'
 import type { BrokerConfigInput } from '../../broker/broker-config.js'
+import type { MemberAssignment } from '../../group/group-messages.js'
 import type { GroupMessage } from '../../group/group-protocol.js'
 import { Admin } from '../admin.js'
 import { GroupConsumer } from '../group-consumer.js'
@@ -68,14 +69,7 @@ export const startGroupTest = async (
   }
 }
 
-/** Polls `condition` every few milliseconds until it holds; fails after `timeoutMs`. */
-export const eventually = async (condition: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
+export { eventually } from '../../actor/test-support/fixtures.js'
 
 export const valueOf = (record: ConsumerRecord): string => record.value!.toString()
 
@@ -97,8 +91,12 @@ export interface GroupTap {
   /** The member's heartbeats wait (its session runs out at the coordinator) until released. */
   hold(memberId: string): void
   release(memberId: string): void
+  /** How many of the member's heartbeats are waiting now. */
+  heldCount(memberId: string): number
   /** The member's next heartbeat goes with the generation before its own, as if a reply was lost. */
   staleNextHeartbeat(memberId: string): void
+  /** Calls `listener` with each heartbeat answer, just before the member sees it. */
+  onHeartbeatReply(listener: (memberId: string, reply: MemberAssignment) => void): void
 }
 
 export const tapGroups = (cluster: TestCluster): GroupTap => {
@@ -106,6 +104,7 @@ export const tapGroups = (cluster: TestCluster): GroupTap => {
   const held = new Map<string, (() => void)[]>()
   const stale = new Set<string>()
   const noReply: ReplyTo<unknown> = { reply: () => undefined, fail: () => undefined }
+  const replyListeners: ((memberId: string, reply: MemberAssignment) => void)[] = []
   cluster.wrapGroup((ref): ActorRef<GroupMessage> => ({
     path: ref.path,
     tell: (message) => ref.tell(message),
@@ -115,9 +114,17 @@ export const tapGroups = (cluster: TestCluster): GroupTap => {
       if (probe._tag === 'Heartbeat' && stale.delete(probe.memberId)) {
         return ref.ask((replyTo) => ({ ...(make(replyTo) as typeof probe), generation: probe.generation - 1 }), options)
       }
+      const ask = (): Promise<never> => {
+        const answer = ref.ask(make as never, options) as Promise<never>
+        if (probe._tag !== 'Heartbeat') return answer
+        return answer.then((reply) => {
+          for (const listener of replyListeners) listener(probe.memberId, reply as MemberAssignment)
+          return reply
+        })
+      }
       const waiting = probe._tag === 'Heartbeat' ? held.get(probe.memberId) : undefined
-      if (waiting === undefined) return ref.ask(make as never, options)
-      return new Promise((resolve) => waiting.push(() => resolve(ref.ask(make as never, options))))
+      if (waiting === undefined) return ask()
+      return new Promise((resolve) => waiting.push(() => resolve(ask())))
     }) as ActorRef<GroupMessage>['ask'],
   }))
   return {
@@ -129,6 +136,8 @@ export const tapGroups = (cluster: TestCluster): GroupTap => {
       for (const send of waiting) send()
     },
     staleNextHeartbeat: (memberId) => void stale.add(memberId),
+    heldCount: (memberId) => held.get(memberId)?.length ?? 0,
+    onHeartbeatReply: (listener) => void replyListeners.push(listener),
   }
 }
 
