@@ -130,6 +130,8 @@ const swapIn = async (log: Log, old: LogSegment, cleaned: CleanedSegmentWriter, 
     return false
   }
   const swap = segmentFilePath(log.dir, old.baseOffset, '.log.swap')
+  // Before the swap can be found on open: from here on this segment may have gaps (see log.ts).
+  log.noteCompactedBelow(segments[index + 1]!.baseOffset)
   renameSync(cleaned.file, swap)
   // From here on the swap, not the old segment, is what a reopened log holds.
   fsyncDirectory(log.dir)

@@ -5,14 +5,43 @@
  * (outside the CRC), so the caller's bytes go to disk as they are. Reads return whole batches as
  * one slice of a segment file. Offsets are `bigint` at this API (per batch, never per record).
  *
- * After a crash, opening the log scans the active segment, truncates a torn or corrupt tail and
- * rebuilds its indexes. Closed segments were fsynced when they were rolled, so only their indexes
- * may need rebuilding. A compaction interrupted by a crash is finished or discarded on open (see
- * compaction.ts).
+ * Open, and what it trusts (the files are described in log-checkpoints.ts):
+ * - After a clean shutdown (Log.close left its marker) nothing is recovered: every segment opens
+ *   as a closed one does, trusting its indexes and checking the batches after its last entry.
+ * - After an unclean one, the active segment is scanned and a torn tail is cut, but only above
+ *   the recovery point (the offset up to which the log was known flushed); what is cut is in
+ *   `recovery`. Closed segments were fsynced when they were rolled, so only their indexes may need
+ *   rebuilding.
+ * - Damage anywhere else (an invalid batch, offsets that contradict the segment's name, the
+ *   previous batch or the next segment, a log ending below its recovery point) is corruption: the
+ *   log opens with `damage` set, serves the offsets below it, and refuses reads of the damaged
+ *   offsets and every append with that LogCorruptedError until an operator repairs it (repair.ts).
+ *   Batches are checked again as they are read (CRC and offsets, per batch), so damage open did
+ *   not look at fails the read that reaches it with a LogCorruptedError too.
+ * Which segments may have gaps between batches (compaction keeps records at their offsets): those
+ * below the compacted-below checkpoint, which compaction raises before each swap, and, for a log
+ * whose policy includes compact, every closed segment (logs compacted before that checkpoint
+ * existed). Every other segment must be contiguous and start at its base offset.
+ * A compaction interrupted by a crash is finished or discarded on open (see compaction.ts).
  */
 import { mkdirSync, rmSync } from 'node:fs'
 import { compactLog, type CompactionResult } from './compaction.js'
-import { CorruptRecordBatchError, LogClosedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js'
+import {
+  CorruptRecordBatchError,
+  LogClosedError,
+  LogCorruptedError,
+  OffsetOutOfRangeError,
+  RecordBatchTooLargeError,
+} from './errors.js'
+import {
+  COMPACTED_BELOW_FILE,
+  hasCleanShutdownMarker,
+  readOffsetCheckpoint,
+  RECOVERY_POINT_FILE,
+  removeCleanShutdownMarker,
+  writeCleanShutdownMarker,
+  writeOffsetCheckpoint,
+} from './log-checkpoints.js'
 import { decodeLogConfig, type LogConfig, type LogConfigInput } from './log-config.js'
 import {
   baseOffsetAt,
@@ -67,42 +96,86 @@ export interface RetentionResult {
   readonly logStartOffset: bigint
 }
 
+/** What open found and did, for the caller to report. */
+export interface LogOpenReport {
+  readonly cleanShutdown: boolean
+  /** The recovery point open trusted; undefined when its checkpoint was missing or damaged. */
+  readonly recoveryPoint: bigint | undefined
+  /** Facts an operator should hear that are not damage (e.g. a checkpoint that did not parse). */
+  readonly notes: readonly string[]
+}
+
 export class Log {
   private closed = false
   private readonly sync: SyncScheduler
+  /** Closed segments whose roll-time flush has not completed: the recovery point stays below them. */
+  private readonly unflushedClosed = new Set<LogSegment>()
 
   private constructor(
     readonly dir: string,
     readonly config: LogConfig,
     private readonly segments: LogSegment[],
     private readonly nowMs: () => number,
-    /** What recovery cut from the active segment on open, for the caller to report. */
-    readonly recovery: { readonly truncatedBytes: number; readonly reason: string } | undefined,
+    /** What recovery cut from the active segment on open (a torn tail above the recovery point). */
+    readonly recovery: { readonly truncatedBytes: number; readonly reason: string; readonly position: number } | undefined,
+    /** Damage found at open: see LogCorruptedError. */
+    readonly damage: LogCorruptedError | undefined,
+    readonly openReport: LogOpenReport,
+    private recoveryPointValue: bigint | undefined,
+    private compactedBelow: bigint,
   ) {
     this.sync = new SyncScheduler(config.flush, () => this.activeData)
   }
 
-  /** Opens (or creates) the log in `dir`, recovering the active segment after an unclean stop. */
+  /** Opens (or creates) the log in `dir`; see the top of this file for what it checks and recovers. */
   static async open(dir: string, configInput: LogConfigInput = {}, options: LogOptions = {}): Promise<Log> {
     const config = decodeLogConfig(configInput)
     mkdirSync(dir, { recursive: true })
     finishInterruptedSwaps(dir)
+    const cleanShutdown = hasCleanShutdownMarker(dir)
+    if (cleanShutdown) removeCleanShutdownMarker(dir)
+    const notes: string[] = []
+    const recoveryPointRead = readOffsetCheckpoint(dir, RECOVERY_POINT_FILE)
+    if (recoveryPointRead.kind === 'damaged') notes.push(`recovery point not trusted: ${recoveryPointRead.reason}`)
+    const recoveryPoint = recoveryPointRead.kind === 'offset' ? recoveryPointRead.offset : undefined
+    const compactedRead = readOffsetCheckpoint(dir, COMPACTED_BELOW_FILE)
+    if (compactedRead.kind === 'damaged') notes.push(`every segment may have compaction gaps: ${compactedRead.reason}`)
+    // Unreadable: assume every segment may have gaps, so that no compacted segment is called damaged.
+    const compactedBelow = compactedRead.kind === 'offset' ? compactedRead.offset : compactedRead.kind === 'missing' ? 0n : 2n ** 63n
     const baseOffsets = listSegmentBaseOffsets(dir)
     const segments: LogSegment[] = []
     let recovery: Log['recovery']
     if (baseOffsets.length === 0) {
       segments.push(LogSegment.create(dir, 0n, config.indexIntervalBytes))
     } else {
-      for (const [i, baseOffset] of baseOffsets.entries()) {
-        const isActive = i === baseOffsets.length - 1
-        const segment = LogSegment.open(dir, baseOffset, config.indexIntervalBytes, { recover: isActive })
-        if (isActive && segment.recovered !== undefined && segment.recovered.truncatedBytes > 0) {
-          recovery = segment.recovered
+      try {
+        for (const [i, baseOffset] of baseOffsets.entries()) {
+          const isActive = i === baseOffsets.length - 1
+          const mayHaveGaps = baseOffset < compactedBelow || (!isActive && config.cleanupPolicy !== 'delete')
+          const segment = LogSegment.open(dir, baseOffset, config.indexIntervalBytes, {
+            recover: isActive && !cleanShutdown,
+            contiguousOffsets: !mayHaveGaps,
+            nextSegmentBaseOffset: baseOffsets[i + 1],
+            recoveryPoint,
+          })
+          if (isActive && segment.recovered !== undefined && segment.recovered.truncatedBytes > 0) {
+            recovery = segment.recovered
+          }
+          segments.push(segment)
         }
-        segments.push(segment)
+      } catch (error) {
+        for (const segment of segments) segment.close()
+        throw error
       }
     }
-    return new Log(dir, config, segments, options.nowMs ?? Date.now, recovery)
+    const damage = damageFound(dir, segments, recoveryPoint)
+    const report: LogOpenReport = { cleanShutdown, recoveryPoint, notes }
+    return new Log(dir, config, segments, options.nowMs ?? Date.now, recovery, damage, report, recoveryPoint, compactedBelow)
+  }
+
+  /** The offset up to which everything appended is known to be on disk (checkpointed); undefined when unknown. */
+  get recoveryPoint(): bigint | undefined {
+    return this.recoveryPointValue
   }
 
   get logStartOffset(): bigint {
@@ -129,8 +202,19 @@ export class Log {
     return this.segments.length
   }
 
-  /** What an append's fsync covers: the active segment's `.log` (recovery rebuilds its indexes). */
-  private readonly activeData = { flush: (): Promise<void> => this.active.flushData() }
+  /**
+   * What an append's fsync covers: the active segment's `.log` (recovery rebuilds its indexes).
+   * The recovery point moves as soon as it completes, before any append waiting on it is
+   * acknowledged: an acknowledged offset is always below it.
+   */
+  private readonly activeData = {
+    flush: async (): Promise<void> => {
+      const segment = this.active
+      const end = segment.nextOffset
+      await segment.flushData()
+      this.advanceRecoveryPoint(end)
+    },
+  }
 
   private get active(): LogSegment {
     return this.segments[this.segments.length - 1]!
@@ -155,6 +239,7 @@ export class Log {
    */
   appendUnflushed(batches: Buffer, options: AppendOptions = {}): AppendResult {
     this.ensureOpen()
+    if (this.damage !== undefined) throw this.damage
     let batchCount = 0
     let recordCount = 0
     let maxTimestamp = -1
@@ -200,11 +285,20 @@ export class Log {
    */
   async read(offset: bigint, options: ReadOptions): Promise<LogReadResult> {
     this.ensureOpen()
+    const damage = this.damage
+    if (damage !== undefined && offset >= damage.firstOffset && (damage.endOffset === undefined || offset < damage.endOffset)) throw damage
     this.ensureInRange(offset)
     let bytes: Buffer = EMPTY
     // Compaction can leave a segment with nothing at or after `offset`: go on to the next one.
     for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
-      const found = this.segments[i]!.read(offset, options.maxBytes, options.maxOffset)
+      let found: ReturnType<LogSegment['read']>
+      try {
+        found = this.segments[i]!.read(offset, options.maxBytes, options.maxOffset)
+      } catch (error) {
+        if (!(error instanceof CorruptRecordBatchError)) throw error
+        const { file, position, reason } = error
+        throw new LogCorruptedError({ dir: this.dir, file, position, reason, firstOffset: offset, endOffset: this.segments[i + 1]?.baseOffset })
+      }
       if (found !== undefined) {
         bytes = found.bytes
         break
@@ -236,6 +330,8 @@ export class Log {
       throw new OffsetOutOfRangeError({ offset, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset })
     }
     await this.sync.drain()
+    // Lowered durably first: a crash during the cut must not find the log ending below it.
+    this.lowerRecoveryPoint(offset)
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
       this.segments.pop()!.delete()
     }
@@ -244,6 +340,7 @@ export class Log {
     const end = this.endAfterTruncation(offset)
     this.active.truncateTo(offset)
     if (end !== undefined && this.active.nextOffset < end) this.rollNow(end)
+    this.lowerRecoveryPoint(this.logEndOffset)
     this.sync.noteWrite()
     await this.sync.policyBarrier()
   }
@@ -252,13 +349,17 @@ export class Log {
   async truncateFullyAndStartAt(offset: bigint): Promise<void> {
     this.ensureOpen()
     await this.sync.drain()
+    this.lowerRecoveryPoint(this.logStartOffset)
     for (const segment of this.segments.splice(0)) segment.delete()
     this.segments.push(LogSegment.create(this.dir, offset, this.config.indexIntervalBytes))
+    this.recoveryPointValue = offset
+    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, offset, true)
   }
 
   /** Closes the active segment and starts a new one at the log end offset. */
   async roll(): Promise<void> {
     this.ensureOpen()
+    if (this.damage !== undefined) throw this.damage
     if (this.active.isEmpty) return
     this.rollNow()
     await this.sync.policyBarrier()
@@ -268,7 +369,8 @@ export class Log {
   async applyRetention(): Promise<RetentionResult> {
     this.ensureOpen()
     const now = this.nowMs()
-    if (shouldRollForRetention(this.active, this.config, now)) this.rollNow()
+    // Never with damage: a segment rolled at the damage would hand its offsets out again.
+    if (this.damage === undefined && shouldRollForRetention(this.active, this.config, now)) this.rollNow()
     await this.sync.drain()
     const count = segmentsToDelete(this.segments, this.config, now)
     for (const segment of this.segments.splice(0, count)) segment.delete()
@@ -282,6 +384,7 @@ export class Log {
    */
   async compact(): Promise<CompactionResult> {
     this.ensureOpen()
+    if (this.damage !== undefined) return { segmentsCleaned: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 }
     await this.sync.drain()
     return compactLog(this, this.nowMs())
   }
@@ -292,13 +395,23 @@ export class Log {
     await this.sync.flushNow()
   }
 
-  /** Flushes and closes every file. A second close does nothing. */
+  /**
+   * Flushes and closes every file, then records the recovery point and a clean shutdown, so that
+   * the next open recovers nothing. A damaged log records neither: the next open must find the
+   * damage again. A second close does nothing.
+   */
   async close(): Promise<void> {
     if (this.closed) return
     await this.sync.flushNow()
+    // The indexes too: after a clean shutdown they are trusted without a scan.
+    await this.active.flush()
     this.sync.stop()
     this.closed = true
     for (const segment of this.segments) segment.close()
+    if (this.damage !== undefined) return
+    this.recoveryPointValue = this.logEndOffset
+    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, this.logEndOffset, true)
+    writeCleanShutdownMarker(this.dir)
   }
 
   /** Closes the log and removes its directory. */
@@ -321,6 +434,41 @@ export class Log {
     this.segments[index] = replacement
   }
 
+  /**
+   * Compaction calls this before swapping in a cleaned segment whose offsets are below `offset`:
+   * from then on, segments below it may have gaps (durably, whatever the cleanup policy becomes).
+   */
+  noteCompactedBelow(offset: bigint): void {
+    if (offset <= this.compactedBelow) return
+    writeOffsetCheckpoint(this.dir, COMPACTED_BELOW_FILE, offset, true)
+    this.compactedBelow = offset
+  }
+
+  /**
+   * After a flush covering everything below `end` in the active segment: the recovery point moves
+   * up to it, or to the first closed segment still unflushed. The checkpoint is renamed into place
+   * without an fsync (one per flush would double them): a process crash keeps it, an OS crash may
+   * leave an older, more cautious one. A failed write leaves the old one, which is only cautious.
+   */
+  private advanceRecoveryPoint(end: bigint): void {
+    let point = end
+    for (const segment of this.unflushedClosed) if (segment.baseOffset < point) point = segment.baseOffset
+    if (this.recoveryPointValue !== undefined && point <= this.recoveryPointValue) return
+    this.recoveryPointValue = point
+    try {
+      writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, point, false)
+    } catch {
+      // The checkpoint on disk stays lower than the truth: open then cuts less, never more.
+    }
+  }
+
+  /** Truncation: the recovery point must not stay above the new end (written durably). */
+  private lowerRecoveryPoint(offset: bigint): void {
+    if (this.recoveryPointValue === undefined || this.recoveryPointValue <= offset) return
+    this.recoveryPointValue = offset
+    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, offset, true)
+  }
+
   private rollIfNeeded(incomingBytes: number, lastOffset: bigint, incomingMaxTimestamp: number): void {
     const active = this.active
     if (active.isEmpty) return
@@ -340,7 +488,14 @@ export class Log {
     const previous = this.active
     this.segments.push(LogSegment.create(this.dir, baseOffset, this.config.indexIntervalBytes))
     // A closed segment is never recovered on open, so it must reach the disk.
-    this.sync.flushClosedSegment(previous)
+    this.unflushedClosed.add(previous)
+    this.sync.flushClosedSegment({
+      flush: async () => {
+        await previous.flush()
+        this.unflushedClosed.delete(previous)
+        if (this.segments[this.segments.length - 1] !== previous) this.advanceRecoveryPoint(previous.nextOffset)
+      },
+    })
   }
 
   /**
@@ -383,3 +538,28 @@ export class Log {
 }
 
 const EMPTY = Buffer.alloc(0)
+
+/**
+ * The first damage open found: an invalid batch where a crash cannot have torn it (a closed
+ * segment, anywhere after a clean shutdown, below the recovery point), or a log ending below its
+ * recovery point (bytes of flushed batches are missing).
+ */
+const damageFound = (dir: string, segments: readonly LogSegment[], recoveryPoint: bigint | undefined): LogCorruptedError | undefined => {
+  for (const [i, segment] of segments.entries()) {
+    if (segment.corruption === undefined) continue
+    const { position, reason } = segment.corruption
+    return new LogCorruptedError({ dir, file: segment.file, position, reason, firstOffset: segment.nextOffset, endOffset: segments[i + 1]?.baseOffset })
+  }
+  const active = segments[segments.length - 1]!
+  if (recoveryPoint !== undefined && active.nextOffset < recoveryPoint) {
+    return new LogCorruptedError({
+      dir,
+      file: active.file,
+      position: active.sizeBytes,
+      reason: `the log ends at offset ${active.nextOffset}, below its recovery point ${recoveryPoint}: flushed batches are missing`,
+      firstOffset: active.nextOffset,
+      endOffset: undefined,
+    })
+  }
+  return undefined
+}

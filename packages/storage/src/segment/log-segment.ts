@@ -27,6 +27,7 @@ import { TimeIndex } from '../time-index.js'
 import {
   checkAppendedBatches,
   checkedWholeBatches,
+  findBatchHolding,
   firstOffsetWithTimestamp,
   readBytesAt,
   walkBatchHeaders,
@@ -46,6 +47,13 @@ export interface SegmentOpenOptions {
    * active segment of a compacted topic whose follower copied the leader's gaps.
    */
   readonly contiguousOffsets?: boolean
+  /** The next segment's base offset: open refuses batches reaching it as corruption. */
+  readonly nextSegmentBaseOffset?: bigint
+  /**
+   * With recover: the offset up to which the log was known flushed. An invalid batch below it is
+   * not cut but reported as `corruption`: it was on disk before the crash.
+   */
+  readonly recoveryPoint?: bigint
 }
 
 /** What open({ recover: true }) cut from the end of the `.log`, for the Log to log and report. */
@@ -75,6 +83,7 @@ export class LogSegment {
   private readonly indexer: SegmentIndexer
   private readonly fdSync: SyncableFd
   private closed = false
+  private nextSegmentBaseOffset: bigint | undefined
 
   private constructor(
     readonly dir: string,
@@ -139,7 +148,8 @@ export class LogSegment {
       indexes ??= [OffsetIndex.create(indexFile, baseOffset), TimeIndex.create(timeIndexFile, baseOffset)]
       const segment = new LogSegment(dir, baseOffset, indexIntervalBytes, fd, indexes[0], indexes[1], contiguous)
       segment.size = fstatSync(fd).size
-      if (options.recover) segment.recover()
+      segment.nextSegmentBaseOffset = options.nextSegmentBaseOffset
+      if (options.recover) segment.recover(options.recoveryPoint)
       else if (rebuildReason !== undefined) segment.rebuildIndexes(rebuildReason)
       else segment.catchUpIndexes()
       return segment
@@ -243,15 +253,14 @@ export class LogSegment {
       return undefined
     }
     const target = startOffset < this.baseOffset ? this.baseOffset : startOffset
-    let firstSize = 0
-    const from = this.offsetIndex.lookup(Number(target - this.baseOffset)).position
-    const first = walkBatchHeaders(this.fd, this.file, from, this.size, (buf, at) => {
-      firstSize = batchSizeAt(buf, at)
-      return lastOffsetAt(buf, at) >= target
-    })
-    if (first < 0) return undefined
-    const bytes = readBytesAt(this.fd, first, Math.min(this.size - first, Math.max(maxBytes, firstSize)))
-    const taken = checkedWholeBatches(bytes, this.file, first, maxOffsetExclusive)
+    const entry = this.offsetIndex.lookup(Number(target - this.baseOffset))
+    const rules = { segmentBaseOffset: this.baseOffset, contiguous: this.contiguousOffsets, endOffsetExclusive: this.next }
+    const entryAt = { position: entry.position, baseOffset: this.baseOffset + BigInt(entry.relativeOffset) }
+    const found = findBatchHolding(this.fd, this.file, entryAt, this.size, target, rules)
+    if (found === undefined) return undefined
+    const first = found.position
+    const bytes = readBytesAt(this.fd, first, Math.min(this.size - first, Math.max(maxBytes, found.sizeBytes)))
+    const taken = checkedWholeBatches(bytes, this.file, first, maxOffsetExclusive, rules)
     return taken.length === 0
       ? undefined
       : { bytes: bytes.subarray(0, taken.length), firstBatchPosition: first, lastOffset: taken.lastOffset }
@@ -342,12 +351,14 @@ export class LogSegment {
     this.fdSync.close()
   }
 
-  private recover(): void {
+  private recover(recoveryPoint: bigint | undefined): void {
     const result = recoverSegment(this.fd, {
       segmentBaseOffset: this.baseOffset,
       contiguous: this.contiguousOffsets,
       indexer: this.indexer,
+      recoveryPoint,
     })
+    if (result.damagedBelowRecoveryPoint) return this.adoptScan(result)
     if (result.invalid !== undefined) {
       this.recoveredValue = { ...result.invalid, truncatedBytes: result.truncatedBytes }
     }
@@ -392,6 +403,7 @@ export class LogSegment {
       endPosition: this.size,
       firstBaseOffset: entries > 0 || this.contiguousOffsets ? this.baseOffset + BigInt(last.relativeOffset) : undefined,
       contiguous: this.contiguousOffsets,
+      endOffsetExclusive: this.nextSegmentBaseOffset,
       onBatch: (batch) => {
         this.indexer.onBatch(batch.position, Number(batch.baseOffset - this.baseOffset), batch.maxTimestamp, batch.sizeBytes)
         this.indexer.writeEntriesIfMany()
