@@ -36,6 +36,7 @@ export { InternalTopicError } from './broker/broker-errors.js'
 export {
   CorruptRecordBatchError,
   InvalidLogConfigError,
+  LogCorruptedError,
   OffsetOutOfRangeError,
   RecordBatchTooLargeError,
 } from '@rivulet/storage'

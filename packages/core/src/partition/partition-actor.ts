@@ -20,6 +20,7 @@ import {
   decodeLogConfig,
   Log,
   type LogConfigInput,
+  LogCorruptedError,
   type LogOptions,
   OffsetOutOfRangeError,
   producerEpochAt,
@@ -29,7 +30,7 @@ import {
 import { absurd, type Actor, type ActorContext, type ActorFactory } from '../actor/actor.js'
 import { type ActorPath, actorPath } from '../actor/actor-path.js'
 import { type ReplyTo, replyToOf } from '../actor/actor-ref.js'
-import type { BrokerLogger } from '../broker/broker-logger.js'
+import { type BrokerLogger, consoleBrokerLogger } from '../broker/broker-logger.js'
 import { ClosedError, OutOfOrderSequenceError, ProducerFencedError } from '../errors.js'
 import type { FetchResult, PartitionMessage, ProduceResult } from './partition-protocol.js'
 import { FetchWaiters, MAX_TIMER_MS, type ParkedFetch } from './fetch-waiters.js'
@@ -84,6 +85,7 @@ export const partitionActor = (options: PartitionActorOptions): ActorFactory<Par
     const dir = partitionLogDir(options.dataDir, options.topic, options.partition)
     const openLog = options.openLog ?? ((d, c, o) => Log.open(d, c, o))
     const log = await openLog(dir, settings.config, { nowMs: options.nowMs })
+    reportOpen(log, options)
     let producers: ProducerStateManager
     try {
       producers = await ProducerStateManager.load(dir, log)
@@ -93,6 +95,34 @@ export const partitionActor = (options: PartitionActorOptions): ActorFactory<Par
     }
     return new PartitionActor(options, settings, dir, openLog, log, producers)
   }
+}
+
+/** What the log found at open that an operator must hear: damage loudly, a cut torn tail and doubts as warnings. */
+const reportOpen = (log: Log, options: PartitionActorOptions): void => {
+  const logger = options.logger ?? consoleBrokerLogger
+  const partition = `${options.topic}-${options.partition}`
+  const { damage, recovery } = log
+  if (damage !== undefined) {
+    const { file, position, reason, firstOffset, endOffset } = damage
+    logger.error(`partition ${partition} is damaged and refuses appends and reads of the damaged offsets: ${damage.message}`, {
+      partition,
+      file,
+      position,
+      reason,
+      firstOffset,
+      endOffset,
+      repair: `rivulet log repair ${log.dir}`,
+    })
+  }
+  if (recovery !== undefined) {
+    logger.warn(`partition ${partition}: recovery after an unclean shutdown cut a torn tail above the recovery point`, {
+      partition,
+      file: log.segmentsForMaintenance().at(-1)?.file,
+      ...recovery,
+      recoveryPoint: log.openReport.recoveryPoint,
+    })
+  }
+  for (const note of log.openReport.notes) logger.warn(`partition ${partition}: ${note}`, { partition })
 }
 
 class PartitionActor implements Actor<PartitionCommand> {
@@ -197,6 +227,8 @@ class PartitionActor implements Actor<PartitionCommand> {
   private produce(message: Extract<PartitionMessage, { readonly _tag: 'Produce' }>): void {
     const { batch, replyTo } = message
     const where = { topic: this.options.topic, partition: this.options.partition }
+    // A damaged log takes no appends: offsets handed out before the damage may lie beyond it.
+    if (this.log.damage !== undefined) return replyTo.fail(this.log.damage)
     const check = checkProduceBytes(batch, this.log.config.maxBatchBytes, where)
     if (!check.ok) return replyTo.fail(check.error)
     if (check.idempotent) {
@@ -255,7 +287,7 @@ class PartitionActor implements Actor<PartitionCommand> {
     try {
       result = await this.read(message.offset, message.maxBytes)
     } catch (error) {
-      if (error instanceof OffsetOutOfRangeError) return message.replyTo.fail(error)
+      if (error instanceof OffsetOutOfRangeError || error instanceof LogCorruptedError) return message.replyTo.fail(error)
       throw error
     }
     if (result.records.length > 0 || message.maxWaitMs <= 0) return message.replyTo.reply(result)
