@@ -33,6 +33,14 @@ export type CheckpointRead =
   | { readonly kind: 'damaged'; readonly reason: string }
   | { readonly kind: 'offset'; readonly offset: bigint }
 
+/**
+ * Whether a segment may have gaps between its batches: below the compacted-below checkpoint, or
+ * a closed segment of a log whose policy includes compact (compacted before that checkpoint
+ * existed). Every other segment must be contiguous and start at its base offset.
+ */
+export const segmentMayHaveGaps = (baseOffset: bigint, isActive: boolean, compactedBelow: bigint, cleanupPolicy: string): boolean =>
+  baseOffset < compactedBelow || (!isActive && cleanupPolicy !== 'delete')
+
 export const readOffsetCheckpoint = (dir: string, name: string): CheckpointRead => {
   const file = join(dir, name)
   let text: string

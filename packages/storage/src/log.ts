@@ -39,6 +39,7 @@ import {
   readOffsetCheckpoint,
   RECOVERY_POINT_FILE,
   removeCleanShutdownMarker,
+  segmentMayHaveGaps,
   writeCleanShutdownMarker,
   writeOffsetCheckpoint,
 } from './log-checkpoints.js'
@@ -151,7 +152,7 @@ export class Log {
       try {
         for (const [i, baseOffset] of baseOffsets.entries()) {
           const isActive = i === baseOffsets.length - 1
-          const mayHaveGaps = baseOffset < compactedBelow || (!isActive && config.cleanupPolicy !== 'delete')
+          const mayHaveGaps = segmentMayHaveGaps(baseOffset, isActive, compactedBelow, config.cleanupPolicy)
           const segment = LogSegment.open(dir, baseOffset, config.indexIntervalBytes, {
             recover: isActive && !cleanShutdown,
             contiguousOffsets: !mayHaveGaps,
