@@ -9,8 +9,9 @@
  *   `<segment>.log.damaged-<position>` beside it (fsynced before the cut);
  * - its indexes are removed, to be rebuilt from the log on open;
  * - when the damage is in the last segment, the next offset handed out must be above every offset
- *   that may have been handed out before: the recovery point, and the last offsets of the damaged
- *   batches whose headers look plausible (inside the segment's offset range). A new empty segment
+ *   that may have been handed out before: the recovery point, and the offsets that the headers of
+ *   the damaged batches name when they look plausible (inside the segment's offset range; the last
+ *   offset of an intact batch, only the base offset of one failing its CRC). A new empty segment
  *   starts there, as truncateTo does across a compaction gap. Damage in a closed segment leaves
  *   the next segment's base offset, which is above all of its offsets, as it is.
  * The log is then opened once (rebuilding the indexes) and closed cleanly.
@@ -30,6 +31,7 @@ import type { CleanupPolicy } from './log-config.js'
 import { Log } from './log.js'
 import { scanBatches } from './recovery.js'
 import { BATCH_HEADER_BYTES, BATCH_MAGIC, baseOffsetAt, batchSizeAt, lastOffsetDeltaAt, magicAt } from './record-batch/batch-header.js'
+import { checkBatchAt } from './record-batch/validate.js'
 import { LogSegment } from './segment/log-segment.js'
 import { finishInterruptedSwaps, listSegmentBaseOffsets, segmentFilePath } from './segment/segment-files.js'
 
@@ -174,7 +176,8 @@ const scanSegment = (file: string, baseOffset: bigint, contiguous: boolean, next
       for (let at = 0; at + BATCH_HEADER_BYTES <= tail.length; ) {
         const batchSize = batchSizeAt(tail, at)
         if (magicAt(tail, at) !== BATCH_MAGIC || batchSize < BATCH_HEADER_BYTES) break
-        const lastOffsetDelta = lastOffsetDeltaAt(tail, at)
+        // A batch failing its CRC may have a flipped lastOffsetDelta: only its base offset counts.
+        const lastOffsetDelta = checkBatchAt(tail, at) === undefined ? lastOffsetDeltaAt(tail, at) : 0
         const end = baseOffsetAt(tail, at) + BigInt(lastOffsetDelta) + 1n
         if (lastOffsetDelta >= 0 && baseOffsetAt(tail, at) >= baseOffset && end <= limit && (plausibleEnd === undefined || end > plausibleEnd)) {
           plausibleEnd = end
