@@ -72,6 +72,29 @@ describe('a flipped bit in a batch base offset (outside the CRC) of a closed seg
   })
 })
 
+describe('a closed segment cut at a batch boundary (no invalid batch left)', () => {
+  it('is damage at open, not a compaction gap; after repair it opens without damage and offsets go on above', async () => {
+    const { dir, acknowledged } = await threeClosedSegments()
+    const file = segmentLogFiles(dir)[1]!
+    const position = batchPositions(file)[1]!
+    truncateSync(file, position)
+    const log = await Log.open(dir, { flush: 'os' })
+    expect(log.damage).toMatchObject({ file, position, firstOffset: 20n, endOffset: 30n })
+    expect(log.damage!.message).toMatch(/batches are missing/)
+    const served = await whatIsServed(log, acknowledged)
+    expect(served.wrong).toEqual([])
+    expect(served.refused).toEqual([20n, 21n, 22n, 23n, 24n, 25n, 26n, 27n, 28n, 29n])
+    await log.close()
+    const { repairLog } = await import('./repair.js')
+    const plan = await repairLog(dir)
+    expect(plan.damage).toMatchObject({ bytesMoved: 0, nextOffset: 30n, sideFile: `${file}.damaged-${position}` })
+    const repaired = await Log.open(dir, { flush: 'os' })
+    expect(repaired.damage).toBeUndefined()
+    expect((await repaired.append(batchOf(['new']))).baseOffset).toBe(45n)
+    await repaired.close()
+  })
+})
+
 describe('a flipped bit in flushed data of the active segment', () => {
   /** 1,000 fsynced records, one per batch. */
   const thousandFsynced = async (dir: string): Promise<{ log: Log; acknowledged: Map<bigint, string> }> => {

@@ -111,7 +111,7 @@ describe('planLogRepair and repairLog', () => {
     await log.close()
     writeFileSync(join(dir, RECOVERY_POINT_FILE), '0\n50\n')
     const plan = planLogRepair(dir)
-    expect(plan.damage).toMatchObject({ keptEndOffset: 10n, bytesMoved: 0, sideFile: undefined, nextOffset: 50n, startsSegmentAt: 50n })
+    expect(plan.damage).toMatchObject({ keptEndOffset: 10n, bytesMoved: 0, nextOffset: 50n, startsSegmentAt: 50n })
     await repairLog(dir)
     const repaired = await Log.open(dir)
     expect(repaired.damage).toBeUndefined()

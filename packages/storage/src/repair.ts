@@ -16,7 +16,7 @@
  *   the next segment's base offset, which is above all of its offsets, as it is.
  * The log is then opened once (rebuilding the indexes) and closed cleanly.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { LogRepairRefusedError } from './errors.js'
 import {
@@ -56,8 +56,8 @@ export interface LogRepairDamage {
   readonly keptEndOffset: bigint
   /** Bytes moved from `position` to the side file; 0 when bytes were missing rather than bad. */
   readonly bytesMoved: number
-  /** Where they go; undefined when there are none. */
-  readonly sideFile: string | undefined
+  /** Where they go (created empty when no bytes move: it records that this segment was repaired). */
+  readonly sideFile: string
   /** The offset the next append gets after the repair. */
   readonly nextOffset: bigint
   /** Why nextOffset is what it is. */
@@ -82,12 +82,18 @@ export const planLogRepair = (dir: string, options: LogRepairOptions = {}): LogR
     const contiguous = !segmentMayHaveGaps(baseOffset, isLast, compactedBelow, options.cleanupPolicy ?? 'delete')
     const { scan, size, plausibleEnd } = scanSegment(file, baseOffset, contiguous, nextBase)
     const keptEndOffset = scan.lastOffset === undefined ? baseOffset : scan.lastOffset + 1n
-    const missing = isLast && scan.invalid === undefined && recoveryPoint !== undefined && keptEndOffset < recoveryPoint
-    if (scan.invalid === undefined && !missing) continue
+    const belowRecoveryPoint = isLast && recoveryPoint !== undefined && keptEndOffset < recoveryPoint
+    const endsEarly = nextBase !== undefined && contiguous && keptEndOffset !== nextBase && !existsSideFile(dir, file)
+    if (scan.invalid === undefined && !belowRecoveryPoint && !endsEarly) continue
     const position = scan.invalid?.position ?? size
-    const reason = scan.invalid?.reason ?? `the log ends at offset ${keptEndOffset}, below its recovery point ${recoveryPoint}`
+    const reason =
+      scan.invalid?.reason ??
+      (endsEarly
+        ? `the segment ends at offset ${keptEndOffset} but the next one starts at ${nextBase}: batches are missing`
+        : `the log ends at offset ${keptEndOffset}, below its recovery point ${recoveryPoint}`)
     const bytesMoved = size - position
-    const sideFile = bytesMoved > 0 ? `${file}.damaged-${position}` : undefined
+    // Written even when empty: it is what tells open that this segment may end before the next.
+    const sideFile = `${file}.damaged-${position}`
     let nextOffset = nextBase ?? keptEndOffset
     let nextOffsetReason = nextBase === undefined ? 'the end of the batches kept' : "the next segment's base offset"
     if (isLast && recoveryPoint !== undefined && recoveryPoint > nextOffset) {
@@ -117,10 +123,8 @@ export const repairLog = async (dir: string, options: LogRepairOptions = {}): Pr
   const plan = planLogRepair(dir, options)
   const damage = plan.damage
   if (damage === undefined) return plan
-  if (damage.sideFile !== undefined) {
-    if (existsSync(damage.sideFile)) throw new LogRepairRefusedError({ dir, reason: `${damage.sideFile} already exists` })
-    moveTailAside(damage.file, damage.position, damage.sideFile)
-  }
+  if (existsSync(damage.sideFile)) throw new LogRepairRefusedError({ dir, reason: `${damage.sideFile} already exists` })
+  moveTailAside(damage.file, damage.position, damage.sideFile)
   rmSync(segmentFilePath(dir, damage.segmentBaseOffset, '.index'), { force: true })
   rmSync(segmentFilePath(dir, damage.segmentBaseOffset, '.timeindex'), { force: true })
   rmSync(join(dir, CLEAN_SHUTDOWN_FILE), { force: true })
@@ -189,6 +193,11 @@ const scanSegment = (file: string, baseOffset: bigint, contiguous: boolean, next
   } finally {
     closeSync(fd)
   }
+}
+
+const existsSideFile = (dir: string, file: string): boolean => {
+  const prefix = `${basename(file)}.damaged-`
+  return readdirSync(dir).some((name) => name.startsWith(prefix))
 }
 
 /** Refuses a partition directory whose data directory's `.lock` names a live process. */

@@ -34,8 +34,8 @@ const describePlan = (plan: LogRepairPlan, executed: boolean): string[] => {
   return [
     `${damage.file}: damaged at byte ${damage.position}: ${damage.reason}`,
     `  ${verb}keep offsets [${damage.segmentBaseOffset}, ${damage.keptEndOffset}) of this segment`,
-    damage.sideFile === undefined
-      ? `  no bytes to move (they are missing, not damaged)`
+    damage.bytesMoved === 0
+      ? `  no bytes to move (they are missing, not damaged); ${executed ? 'recorded' : 'would record'} the repair in the empty ${damage.sideFile}`
       : `  ${executed ? 'moved' : 'would move'} ${damage.bytesMoved} bytes from byte ${damage.position} to ${damage.sideFile}`,
     damage.startsSegmentAt === undefined
       ? `  the next offset stays ${damage.nextOffset} (${damage.nextOffsetReason})`

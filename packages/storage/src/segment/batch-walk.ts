@@ -136,8 +136,9 @@ export interface FoundBatch {
  * >= `target`, checking every header passed against `rules`; the batch at the entry must carry
  * the entry's offset exactly (an index entry is a batch's base offset and position; the implied
  * entry at position 0 only bounds it in a compacted segment). A batch that breaks a rule throws
- * CorruptRecordBatchError, except that a mismatch at the entry itself is first retried from
- * position 0: a damaged index must not pass for a damaged log. Undefined when no batch qualifies.
+ * CorruptRecordBatchError, except that a walk from an entry past position 0 that fails is first
+ * retried from position 0: a damaged index must not pass for a damaged log. Undefined when no
+ * batch qualifies.
  */
 export const findBatchHolding = (
   fd: number,
@@ -171,7 +172,10 @@ export const findBatchHolding = (
   try {
     return walkBatchHeaders(fd, file, entry.position, end, stop) < 0 ? undefined : { position, sizeBytes, previousLastOffset }
   } catch (error) {
-    if (!(error instanceof IndexEntryMismatch)) throw error
+    // From an entry, anything wrong may be the index's fault (an entry not at a batch start):
+    // the walk from the segment's start decides. Only the error path pays for it.
+    const retry = entry.position > 0 && (error instanceof IndexEntryMismatch || error instanceof CorruptRecordBatchError)
+    if (!retry) throw error
     return findBatchHolding(fd, file, { position: 0, baseOffset: rules.segmentBaseOffset }, end, target, rules)
   }
 }
