@@ -20,10 +20,14 @@ import {
 
 afterEach(removeTempDirs)
 
-/** Three closed segments of 3 batches of 5 records each, then an empty active one; closed cleanly. */
+/**
+ * Three closed segments of 3 batches of 5 records each, then an empty active one; closed cleanly.
+ * An index entry per batch, as in big segments: open then checks only the batches after the last
+ * entry, and the reads are what must notice damage before it.
+ */
 const threeClosedSegments = async (): Promise<{ dir: string; acknowledged: Map<bigint, string> }> => {
   const dir = tempDir()
-  const log = await Log.open(dir, { flush: 'os' })
+  const log = await Log.open(dir, { flush: 'os', indexIntervalBytes: 1 })
   const acknowledged = new Map<bigint, string>()
   for (let s = 0; s < 3; s++) {
     for (const [offset, value] of await appendNumbered(log, 3, 5)) acknowledged.set(offset, value)
