@@ -24,8 +24,7 @@
  * existed). Every other segment must be contiguous and start at its base offset.
  * A compaction interrupted by a crash is finished or discarded on open (see compaction.ts).
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, rmSync } from 'node:fs'
 import { compactLog, type CompactionResult } from './compaction.js'
 import {
   CorruptRecordBatchError,
@@ -44,6 +43,7 @@ import {
   writeCleanShutdownMarker,
   writeOffsetCheckpoint,
 } from './log-checkpoints.js'
+import { damageFound, repairedSegments } from './log-damage.js'
 import { decodeLogConfig, type LogConfig, type LogConfigInput } from './log-config.js'
 import {
   baseOffsetAt,
@@ -543,53 +543,3 @@ export class Log {
 }
 
 const EMPTY = Buffer.alloc(0)
-
-/**
- * Segments `rivulet log repair` cut: each has a `<segment>.log.damaged-<position>` side file, and
- * may end below the next segment's base offset (repair never hands the offsets in between out again).
- */
-const repairedSegments = (dir: string): Set<string> => {
-  const found = new Set<string>()
-  for (const name of readdirSync(dir)) {
-    const at = name.indexOf('.log.damaged-')
-    if (at > 0) found.add(join(dir, name.slice(0, at + 4)))
-  }
-  return found
-}
-
-/**
- * The first damage open found: an invalid batch where a crash cannot have torn it (a closed
- * segment, anywhere after a clean shutdown, below the recovery point), or a log ending below its
- * recovery point (bytes of flushed batches are missing).
- */
-const damageFound = (
-  dir: string,
-  segments: readonly LogSegment[],
-  recoveryPoint: bigint | undefined,
-  mustEndAtNext: (segment: LogSegment) => boolean,
-): LogCorruptedError | undefined => {
-  for (const [i, segment] of segments.entries()) {
-    const endOffset = segments[i + 1]?.baseOffset
-    if (segment.corruption !== undefined) {
-      const { position, reason } = segment.corruption
-      return new LogCorruptedError({ dir, file: segment.file, position, reason, firstOffset: segment.nextOffset, endOffset })
-    }
-    // A roll starts the next segment at this one's end: a contiguous segment ending earlier lost batches.
-    if (endOffset !== undefined && segment.nextOffset !== endOffset && mustEndAtNext(segment)) {
-      const reason = `the segment ends at offset ${segment.nextOffset} but the next one starts at ${endOffset}: batches are missing`
-      return new LogCorruptedError({ dir, file: segment.file, position: segment.sizeBytes, reason, firstOffset: segment.nextOffset, endOffset })
-    }
-  }
-  const active = segments[segments.length - 1]!
-  if (recoveryPoint !== undefined && active.nextOffset < recoveryPoint) {
-    return new LogCorruptedError({
-      dir,
-      file: active.file,
-      position: active.sizeBytes,
-      reason: `the log ends at offset ${active.nextOffset}, below its recovery point ${recoveryPoint}: flushed batches are missing`,
-      firstOffset: active.nextOffset,
-      endOffset: undefined,
-    })
-  }
-  return undefined
-}

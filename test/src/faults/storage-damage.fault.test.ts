@@ -18,7 +18,7 @@ import { cleanup, tempDataDir } from '../e2e/support.js'
 
 afterEach(cleanup)
 
-const SEEDS = Number(process.env.RIVULET_FAULT_SEEDS ?? 24)
+const SEEDS = Number(process.env.RIVULET_FAULT_SEEDS ?? 20)
 const TOPIC = 'damage'
 
 /** mulberry32: a small seeded PRNG, so that a failing seed can be run again. */
