@@ -6,12 +6,12 @@
  *   fsync of its own (a process crash keeps it; an OS crash may leave an older one, which is only
  *   more cautious), and with an fsync at close. Open treats damage below it as corruption, never
  *   as a torn tail.
- * - `.clean-shutdown`: written (fsynced) by Log.close after the last flush, removed (durably) by
+ * - `.clean-shutdown`: written by Log.close after the last flush (its directory fsynced), removed (durably) by
  *   Log.open before anything else happens. Present at open: nothing can have been torn, so
  *   nothing is recovered, and any damage is corruption.
  * - `compacted-below-offset-checkpoint`: segments whose base offset is below it may have been
- *   rewritten by compaction and so have gaps between batches; written (fsynced) before a cleaned
- *   segment is swapped in. It outlives a change of cleanup policy from compact to delete.
+ *   rewritten by compaction and so have gaps between batches; renamed into place before a cleaned
+ *   segment is swapped in (the swap's directory fsync keeps it). It outlives a change of cleanup policy from compact to delete.
  *
  * Each holds a version line `0` and one decimal offset. A file that does not parse is reported,
  * not trusted: the caller falls back to what it can check without it.
@@ -73,7 +73,14 @@ export const hasCleanShutdownMarker = (dir: string): boolean => {
   }
 }
 
-export const writeCleanShutdownMarker = (dir: string): void => writeAtomically(dir, CLEAN_SHUTDOWN_FILE, `${VERSION}\n`, true)
+/**
+ * One fsync, of the directory: the marker's bytes are not fsynced, because an OS crash that loses
+ * them leaves a file that does not read as a marker, and so an open that recovers: the safe side.
+ */
+export const writeCleanShutdownMarker = (dir: string): void => {
+  writeAtomically(dir, CLEAN_SHUTDOWN_FILE, `${VERSION}\n`, false)
+  fsyncDirectory(dir)
+}
 
 /** Removes the marker and makes the removal durable: a crash after the next append must not look clean. */
 export const removeCleanShutdownMarker = (dir: string): void => {

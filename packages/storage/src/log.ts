@@ -345,7 +345,7 @@ export class Log {
     const end = this.endAfterTruncation(offset)
     this.active.truncateTo(offset)
     if (end !== undefined && this.active.nextOffset < end) this.rollNow(end)
-    this.lowerRecoveryPoint(this.logEndOffset)
+    this.lowerRecoveryPoint(this.logEndOffset, false)
     this.sync.noteWrite()
     await this.sync.policyBarrier()
   }
@@ -408,14 +408,15 @@ export class Log {
   async close(): Promise<void> {
     if (this.closed) return
     await this.sync.flushNow()
-    // The indexes too: after a clean shutdown they are trusted without a scan.
-    await this.active.flush()
     this.sync.stop()
     this.closed = true
     for (const segment of this.segments) segment.close()
     if (this.damage !== undefined) return
     this.recoveryPointValue = this.logEndOffset
-    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, this.logEndOffset, true)
+    // Not fsynced itself (the marker's fsyncs are the two a close costs; its directory fsync keeps
+    // the rename): should an OS crash lose its bytes, open says so and goes by the marker alone.
+    // Likewise the indexes: one an OS crash tore contradicts its log and is rebuilt on open.
+    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, this.logEndOffset, false)
     writeCleanShutdownMarker(this.dir)
   }
 
@@ -440,12 +441,15 @@ export class Log {
   }
 
   /**
-   * Compaction calls this before swapping in a cleaned segment whose offsets are below `offset`:
-   * from then on, segments below it may have gaps (durably, whatever the cleanup policy becomes).
+   * Compaction calls this before swapping in a cleaned segment whose offsets are below `offset`,
+   * and before its directory fsync: from then on, segments below it may have gaps, whatever the
+   * cleanup policy becomes.
    */
   noteCompactedBelow(offset: bigint): void {
     if (offset <= this.compactedBelow) return
-    writeOffsetCheckpoint(this.dir, COMPACTED_BELOW_FILE, offset, true)
+    // No fsync of its own: the swap's directory fsync right after keeps the rename, and bytes an
+    // OS crash lost read as a damaged checkpoint, which open takes as "any segment may have gaps".
+    writeOffsetCheckpoint(this.dir, COMPACTED_BELOW_FILE, offset, false)
     this.compactedBelow = offset
   }
 
@@ -467,11 +471,15 @@ export class Log {
     }
   }
 
-  /** Truncation: the recovery point must not stay above the new end (written durably). */
-  private lowerRecoveryPoint(offset: bigint): void {
+  /**
+   * Truncation: the recovery point must not stay above the new end. Lowered durably to the offset
+   * asked before the cut; the straddling batch's base it may end at comes after without an fsync
+   * (an OS crash in between can only make the next open refuse loudly, never cut).
+   */
+  private lowerRecoveryPoint(offset: bigint, durable = true): void {
     if (this.recoveryPointValue === undefined || this.recoveryPointValue <= offset) return
     this.recoveryPointValue = offset
-    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, offset, true)
+    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, offset, durable)
   }
 
   private rollIfNeeded(incomingBytes: number, lastOffset: bigint, incomingMaxTimestamp: number): void {
