@@ -10,7 +10,9 @@
  * rebuilds both indexes; a closed segment trusts its indexes, catches them up from the last
  * offset entry (entries are written in batches, so the newest may be lost), and rebuilds them
  * when they are missing or contradict the log. An invalid batch found in a closed segment is not
- * cut but reported (`corruption`), and no read ever returns it: every batch read is CRC-checked.
+ * cut but reported (`corruption`), and no read ever returns it: every batch read is CRC-checked,
+ * and its offsets are checked against the segment's base, its end and the batch before it
+ * (contiguous, or only increasing where compaction may have left gaps; see batch-walk.ts).
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs'
 import { CorruptIndexError, CorruptRecordBatchError, LogClosedError } from '../errors.js'
