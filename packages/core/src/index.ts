@@ -45,6 +45,7 @@ export { InternalTopicError } from './broker/broker-errors.js'
 export {
   CorruptRecordBatchError,
   InvalidLogConfigError,
+  LogCorruptedError,
   OffsetOutOfRangeError,
   RecordBatchTooLargeError,
   LogNeedsRecoveryError,

@@ -162,6 +162,9 @@ const swapIn = async (
     return undefined
   }
   const swap = segmentFilePath(log.dir, old.baseOffset, '.log.swap')
+  // Before the swap can be found on open: from here on the closed segments may have gaps (see
+  // log.ts). All of them at once, so that a pass pays one fsync for it, not one per segment.
+  log.noteCompactedBelow(segments[segments.length - 1]!.baseOffset)
   renameSync(cleaned.file, swap)
   onStep(`renamed ${old.baseOffset}.log.cleaned to .log.swap`)
   // From here on the swap, not the old segment, is what a reopened log holds.

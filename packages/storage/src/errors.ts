@@ -146,6 +146,44 @@ export class TooManyOpenFilesError extends Data.TaggedError('TooManyOpenFilesErr
   }
 }
 
+/**
+ * A log holding damaged bytes where a crash cannot have torn them: below its recovery point, or
+ * anywhere after a clean shutdown. The log serves offsets below `firstOffset` and refuses reads of
+ * [firstOffset, endOffset) and every append, because acknowledged offsets may lie in the damage;
+ * `rivulet log repair` moves the damaged bytes aside. `endOffset` is undefined when the damage is
+ * in the active segment: how far the log went beyond it is unknown.
+ */
+export class LogCorruptedError extends Data.TaggedError('LogCorruptedError')<{
+  readonly dir: string
+  /** The segment file holding the damage. */
+  readonly file: string
+  /** Byte position of the first damaged batch in that file. */
+  readonly position: number
+  readonly reason: string
+  /** The first offset that cannot be served. */
+  readonly firstOffset: bigint
+  /** Offsets from firstOffset up to this one (exclusive) may be damaged; undefined: an unknown end. */
+  readonly endOffset: bigint | undefined
+}> {
+  override get message(): string {
+    const offsets = this.endOffset === undefined ? `offsets from ${this.firstOffset} on` : `offsets [${this.firstOffset}, ${this.endOffset})`
+    return (
+      `log ${this.dir} is damaged in ${this.file} at byte ${this.position} (${this.reason}); ${offsets} cannot be served ` +
+      'and appends are refused until an operator runs `rivulet log repair`'
+    )
+  }
+}
+
+/** `rivulet log repair` refused to start: the log is open in another process, or the directory is not a log. */
+export class LogRepairRefusedError extends Data.TaggedError('LogRepairRefusedError')<{
+  readonly dir: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `cannot repair log ${this.dir}: ${this.reason}`
+  }
+}
+
 export type StorageError =
   | InvalidLogConfigError
   | RecordBatchTooLargeError
@@ -158,3 +196,5 @@ export type StorageError =
   | StorageWriteError
   | LogNeedsRecoveryError
   | TooManyOpenFilesError
+  | LogCorruptedError
+  | LogRepairRefusedError

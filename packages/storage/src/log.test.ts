@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CorruptRecordBatchError, InvalidLogConfigError, LogClosedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js'
+import { CorruptRecordBatchError, InvalidLogConfigError, LogClosedError, LogCorruptedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js'
 import { Log } from './log.js'
 import { decodeRecords } from './record-batch/decoder.js'
 import { encodeRecordBatch } from './record-batch/encoder.js'
@@ -38,6 +38,13 @@ const readAll = async (log: Log, from = log.logStartOffset): Promise<Array<{ off
     }
   }
   return out
+}
+
+/** The directory as a crash would leave it (no close ran): a copy taken while the log is open. */
+const crashCopy = (dir: string): string => {
+  const copy = tempDir()
+  cpSync(dir, copy, { recursive: true })
+  return copy
 }
 
 const segmentLogFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.log')).sort()
@@ -256,15 +263,18 @@ describe('Log', () => {
     await log.close()
   })
 
-  it('truncates a torn tail on open and keeps every whole batch before it', async () => {
+  it('after a crash, cuts a torn tail above the recovery point and keeps every whole batch before it', async () => {
     const dir = tempDir()
     const log = await Log.open(dir, { flush: 'every-batch' })
     await log.append(batchOf(['a']))
-    await log.append(batchOf(['b']))
+    log.appendUnflushed(batchOf(['b'])) // written, never flushed: a crash may tear it
+    const crashed = crashCopy(dir)
     await log.close()
-    const file = join(dir, segmentLogFiles(dir)[0]!)
+    const file = join(crashed, segmentLogFiles(crashed)[0]!)
     truncateSync(file, statSync(file).size - 5)
-    const reopened = await Log.open(dir)
+    const reopened = await Log.open(crashed)
+    expect(reopened.openReport).toMatchObject({ cleanShutdown: false, recoveryPoint: 1n })
+    expect(reopened.damage).toBeUndefined()
     expect(reopened.recovery?.truncatedBytes).toBe(batchOf(['b']).length - 5)
     expect(reopened.recovery?.reason).toMatch(/truncated/)
     expect((await readAll(reopened)).map((r) => r.value)).toEqual(['a'])
@@ -284,9 +294,8 @@ describe('Log', () => {
     const reopened = await Log.open(dir, { segmentBytes: 1, flush: 'os' })
     expect(reopened.corruptions).toEqual([{ file: first, position: 0, reason: expect.stringMatching(/CRC mismatch/) }])
     const error = await reopened.read(0n, { maxBytes: 1000 }).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(CorruptRecordBatchError)
-    expect((error as CorruptRecordBatchError).file).toBe(first)
-    expect((error as CorruptRecordBatchError).position).toBe(0)
+    expect(error).toBeInstanceOf(LogCorruptedError)
+    expect(error).toMatchObject({ file: first, position: 0, firstOffset: 0n, endOffset: 1n })
     expect((await readAll(reopened, 1n)).map((r) => r.value)).toEqual(['v1', 'v2'])
     await reopened.close()
   })

@@ -5,10 +5,24 @@
  * (outside the CRC), so the caller's bytes go to disk as they are. Reads return whole batches as
  * one slice of a segment file. Offsets are `bigint` at this API (per batch, never per record).
  *
- * After a crash, opening the log scans the active segment, truncates a torn or corrupt tail and
- * rebuilds its indexes. Closed segments were fsynced when they were rolled, so only their indexes
- * may need rebuilding. A compaction interrupted by a crash is finished or discarded on open (see
- * compaction.ts).
+ * Open, and what it trusts (the files are described in log-checkpoints.ts):
+ * - After a clean shutdown (Log.close left its marker) nothing is recovered: every segment opens
+ *   as a closed one does, trusting its indexes and checking the batches after its last entry.
+ * - After an unclean one, the active segment is scanned and a torn tail is cut, but only above
+ *   the recovery point (the offset up to which the log was known flushed); what is cut is in
+ *   `recovery`. Closed segments were fsynced when they were rolled, so only their indexes may need
+ *   rebuilding.
+ * - Damage anywhere else (an invalid batch, offsets that contradict the segment's name, the
+ *   previous batch or the next segment, a log ending below its recovery point) is corruption: the
+ *   log opens with `damage` set, serves the offsets below it, and refuses reads of the damaged
+ *   offsets and every append with that LogCorruptedError until an operator repairs it (repair.ts).
+ *   Batches are checked again as they are read (CRC and offsets, per batch), so damage open did
+ *   not look at fails the read that reaches it with a LogCorruptedError too.
+ * Which segments may have gaps between batches (compaction keeps records at their offsets): those
+ * below the compacted-below checkpoint, which compaction raises before each swap, and, for a log
+ * whose policy includes compact, every closed segment (logs compacted before that checkpoint
+ * existed). Every other segment must be contiguous and start at its base offset.
+ * A compaction interrupted by a crash is finished or discarded on open (see compaction.ts).
  *
  * A full disk: an append whose write fails is cut back (the `.log`, its indexes, and a segment
  * rolled for it, removed) so the log is exactly as before, and throws StorageFullError; the next
@@ -22,10 +36,22 @@ import { compactLog, type CompactionResult } from './compaction.js'
 import {
   CorruptRecordBatchError,
   LogClosedError,
+  LogCorruptedError,
   LogNeedsRecoveryError,
   OffsetOutOfRangeError,
   RecordBatchTooLargeError,
 } from './errors.js'
+import {
+  COMPACTED_BELOW_FILE,
+  hasCleanShutdownMarker,
+  readOffsetCheckpoint,
+  RECOVERY_POINT_FILE,
+  removeCleanShutdownMarker,
+  segmentMayHaveGaps,
+  writeCleanShutdownMarker,
+  writeOffsetCheckpoint,
+} from './log-checkpoints.js'
+import { damageFound, repairedSegments } from './log-damage.js'
 import { decodeLogConfig, type LogConfig, type LogConfigInput } from './log-config.js'
 import {
   baseOffsetAt,
@@ -87,24 +113,40 @@ export interface RetentionResult {
   readonly logStartOffset: bigint
 }
 
+/** What open found and did, for the caller to report. */
+export interface LogOpenReport {
+  readonly cleanShutdown: boolean
+  /** The recovery point open trusted; undefined when its checkpoint was missing or damaged. */
+  readonly recoveryPoint: bigint | undefined
+  /** Facts an operator should hear that are not damage (e.g. a checkpoint that did not parse). */
+  readonly notes: readonly string[]
+}
+
 export class Log {
   private closed = false
   private readonly sync: SyncScheduler
+  /** Closed segments whose roll-time flush has not completed: the recovery point stays below them. */
+  private readonly unflushedClosed = new Set<LogSegment>()
 
   private constructor(
     readonly dir: string,
     readonly config: LogConfig,
     private readonly segments: LogSegment[],
     private readonly nowMs: () => number,
-    /** What recovery cut from the active segment on open, for the caller to report. */
-    readonly recovery: { readonly truncatedBytes: number; readonly reason: string } | undefined,
+    /** What recovery cut from the active segment on open (a torn tail above the recovery point). */
+    readonly recovery: { readonly truncatedBytes: number; readonly reason: string; readonly position: number } | undefined,
+    /** Damage found at open: see LogCorruptedError. */
+    readonly damage: LogCorruptedError | undefined,
+    readonly openReport: LogOpenReport,
+    private recoveryPointValue: bigint | undefined,
+    private compactedBelow: bigint,
     /** Where closed segments' descriptors are kept (and bounded). */
     readonly fileCache: SegmentFileCache,
   ) {
     this.sync = new SyncScheduler(config.flush, () => this.activeData)
   }
 
-  /** Opens (or creates) the log in `dir`, recovering the active segment after an unclean stop. */
+  /** Opens (or creates) the log in `dir`; see the top of this file for what it checks and recovers. */
   static async open(dir: string, configInput: LogConfigInput = {}, options: LogOptions = {}): Promise<Log> {
     const config = decodeLogConfig(configInput)
     const fileCache = options.fileCache ?? SegmentFileCache.shared
@@ -113,6 +155,16 @@ export class Log {
       finishInterruptedSwaps(dir)
       return listSegmentBaseOffsets(dir)
     })
+    const cleanShutdown = hasCleanShutdownMarker(dir)
+    if (cleanShutdown) removeCleanShutdownMarker(dir)
+    const notes: string[] = []
+    const recoveryPointRead = readOffsetCheckpoint(dir, RECOVERY_POINT_FILE)
+    if (recoveryPointRead.kind === 'damaged') notes.push(`recovery point not trusted: ${recoveryPointRead.reason}`)
+    const recoveryPoint = recoveryPointRead.kind === 'offset' ? recoveryPointRead.offset : undefined
+    const compactedRead = readOffsetCheckpoint(dir, COMPACTED_BELOW_FILE)
+    if (compactedRead.kind === 'damaged') notes.push(`every segment may have compaction gaps: ${compactedRead.reason}`)
+    // Unreadable: assume every segment may have gaps, so that no compacted segment is called damaged.
+    const compactedBelow = compactedRead.kind === 'offset' ? compactedRead.offset : compactedRead.kind === 'missing' ? 0n : 2n ** 63n
     const segments: LogSegment[] = []
     let recovery: Log['recovery']
     if (baseOffsets.length === 0) {
@@ -121,7 +173,15 @@ export class Log {
       try {
         for (const [i, baseOffset] of baseOffsets.entries()) {
           const isActive = i === baseOffsets.length - 1
-          const segment = LogSegment.open(dir, baseOffset, config.indexIntervalBytes, { recover: isActive, holdFilesOpen: isActive, fileCache })
+          const mayHaveGaps = segmentMayHaveGaps(baseOffset, isActive, compactedBelow, config.cleanupPolicy)
+          const segment = LogSegment.open(dir, baseOffset, config.indexIntervalBytes, {
+            recover: isActive && !cleanShutdown,
+            holdFilesOpen: isActive,
+            fileCache,
+            contiguousOffsets: !mayHaveGaps,
+            nextSegmentBaseOffset: baseOffsets[i + 1],
+            recoveryPoint,
+          })
           if (isActive && segment.recovered !== undefined && segment.recovered.truncatedBytes > 0) {
             recovery = segment.recovered
           }
@@ -133,7 +193,17 @@ export class Log {
         throw error
       }
     }
-    return new Log(dir, config, segments, options.nowMs ?? Date.now, recovery, fileCache)
+    const repaired = repairedSegments(dir)
+    const mustEndAtNext = (segment: LogSegment): boolean =>
+      !segmentMayHaveGaps(segment.baseOffset, false, compactedBelow, config.cleanupPolicy) && !repaired.has(segment.file)
+    const damage = damageFound(dir, segments, recoveryPoint, mustEndAtNext)
+    const report: LogOpenReport = { cleanShutdown, recoveryPoint, notes }
+    return new Log(dir, config, segments, options.nowMs ?? Date.now, recovery, damage, report, recoveryPoint, compactedBelow, fileCache)
+  }
+
+  /** The offset up to which everything appended is known to be on disk (checkpointed); undefined when unknown. */
+  get recoveryPoint(): bigint | undefined {
+    return this.recoveryPointValue
   }
 
   get logStartOffset(): bigint {
@@ -168,8 +238,19 @@ export class Log {
     return this.segments.reduce((total, segment) => total + segment.openFileCount, 0)
   }
 
-  /** What an append's fsync covers: the active segment's `.log` (recovery rebuilds its indexes). */
-  private readonly activeData = { flush: (): Promise<void> => this.active.flushData() }
+  /**
+   * What an append's fsync covers: the active segment's `.log` (recovery rebuilds its indexes).
+   * The recovery point moves as soon as it completes, before any append waiting on it is
+   * acknowledged: an acknowledged offset is always below it.
+   */
+  private readonly activeData = {
+    flush: async (): Promise<void> => {
+      const segment = this.active
+      const end = segment.nextOffset
+      await segment.flushData()
+      this.advanceRecoveryPoint(end)
+    },
+  }
 
   private get active(): LogSegment {
     return this.segments[this.segments.length - 1]!
@@ -194,6 +275,7 @@ export class Log {
    */
   appendUnflushed(batches: Buffer, options: AppendOptions = {}): AppendResult {
     this.ensureOpen()
+    if (this.damage !== undefined) throw this.damage
     if (this.sync.failure !== undefined) {
       throw new LogNeedsRecoveryError({ dir: this.dir, reason: `an fsync failed: ${String(this.sync.failure)}` })
     }
@@ -234,7 +316,7 @@ export class Log {
       throw error
     }
     // Only now is the previous segment closed for good, and so flushed (index entries included).
-    if (closedByRoll !== undefined) this.sync.flushClosedSegment(closedByRoll)
+    if (closedByRoll !== undefined) this.flushClosedSegment(closedByRoll)
     this.sync.noteWrite()
     return { baseOffset, lastOffset, batchCount, recordCount, logEndOffset: nextOffset }
   }
@@ -250,11 +332,20 @@ export class Log {
    */
   async read(offset: bigint, options: ReadOptions): Promise<LogReadResult> {
     this.ensureOpen()
+    const damage = this.damage
+    if (damage !== undefined && offset >= damage.firstOffset && (damage.endOffset === undefined || offset < damage.endOffset)) throw damage
     this.ensureInRange(offset)
     let bytes: Buffer = EMPTY
     // Compaction can leave a segment with nothing at or after `offset`: go on to the next one.
     for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
-      const found = this.segments[i]!.read(offset, options.maxBytes, options.maxOffset)
+      let found: ReturnType<LogSegment['read']>
+      try {
+        found = this.segments[i]!.read(offset, options.maxBytes, options.maxOffset)
+      } catch (error) {
+        if (!(error instanceof CorruptRecordBatchError)) throw error
+        const { file, position, reason } = error
+        throw new LogCorruptedError({ dir: this.dir, file, position, reason, firstOffset: offset, endOffset: this.segments[i + 1]?.baseOffset })
+      }
       if (found !== undefined) {
         bytes = found.bytes
         break
@@ -286,6 +377,8 @@ export class Log {
       throw new OffsetOutOfRangeError({ offset, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset })
     }
     await this.sync.drain()
+    // Lowered durably first: a crash during the cut must not find the log ending below it.
+    this.lowerRecoveryPoint(offset)
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
       this.segments.pop()!.delete()
     }
@@ -295,6 +388,7 @@ export class Log {
     const end = this.endAfterTruncation(offset)
     this.active.truncateTo(offset)
     if (end !== undefined && this.active.nextOffset < end) this.rollNow(end)
+    this.lowerRecoveryPoint(this.logEndOffset, false)
     this.sync.noteWrite()
     await this.sync.policyBarrier()
   }
@@ -303,13 +397,17 @@ export class Log {
   async truncateFullyAndStartAt(offset: bigint): Promise<void> {
     this.ensureOpen()
     await this.sync.drain()
+    this.lowerRecoveryPoint(this.logStartOffset)
     for (const segment of this.segments.splice(0)) segment.delete()
     this.segments.push(LogSegment.create(this.dir, offset, this.config.indexIntervalBytes, { fileCache: this.fileCache }))
+    this.recoveryPointValue = offset
+    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, offset, true)
   }
 
   /** Closes the active segment and starts a new one at the log end offset. */
   async roll(): Promise<void> {
     this.ensureOpen()
+    if (this.damage !== undefined) throw this.damage
     if (this.active.isEmpty) return
     this.rollNow()
     await this.sync.policyBarrier()
@@ -319,7 +417,8 @@ export class Log {
   async applyRetention(): Promise<RetentionResult> {
     this.ensureOpen()
     const now = this.nowMs()
-    if (shouldRollForRetention(this.active, this.config, now)) {
+    // Never with damage: a segment rolled at the damage would hand its offsets out again.
+    if (this.damage === undefined && shouldRollForRetention(this.active, this.config, now)) {
       try {
         this.rollNow()
       } catch (error) {
@@ -340,6 +439,7 @@ export class Log {
    */
   async compact(): Promise<CompactionResult> {
     this.ensureOpen()
+    if (this.damage !== undefined) return { segmentsCleaned: 0, segmentsRemoved: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 }
     await this.sync.drain()
     return compactLog(this, this.nowMs())
   }
@@ -350,7 +450,11 @@ export class Log {
     await this.sync.flushNow()
   }
 
-  /** Flushes and closes every file. A second close does nothing. */
+  /**
+   * Flushes and closes every file, then records the recovery point and a clean shutdown, so that
+   * the next open recovers nothing. A damaged log records neither: the next open must find the
+   * damage again. A second close does nothing.
+   */
   async close(): Promise<void> {
     if (this.closed) return
     try {
@@ -360,6 +464,13 @@ export class Log {
       this.closed = true
       for (const segment of this.segments) segment.close()
     }
+    if (this.damage !== undefined) return
+    this.recoveryPointValue = this.logEndOffset
+    // Not fsynced itself (the marker's fsyncs are the two a close costs; its directory fsync keeps
+    // the rename): should an OS crash lose its bytes, open says so and goes by the marker alone.
+    // Likewise the indexes: one an OS crash tore contradicts its log and is rebuilt on open.
+    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, this.logEndOffset, false)
+    writeCleanShutdownMarker(this.dir)
   }
 
   /** Closes the log and removes its directory. */
@@ -390,6 +501,48 @@ export class Log {
   }
 
   /**
+   * Compaction calls this before swapping in a cleaned segment whose offsets are below `offset`,
+   * and before its directory fsync: from then on, segments below it may have gaps, whatever the
+   * cleanup policy becomes.
+   */
+  noteCompactedBelow(offset: bigint): void {
+    if (offset <= this.compactedBelow) return
+    // No fsync of its own: the swap's directory fsync right after keeps the rename, and bytes an
+    // OS crash lost read as a damaged checkpoint, which open takes as "any segment may have gaps".
+    writeOffsetCheckpoint(this.dir, COMPACTED_BELOW_FILE, offset, false)
+    this.compactedBelow = offset
+  }
+
+  /**
+   * After a flush covering everything below `end` in the active segment: the recovery point moves
+   * up to it, or to the first closed segment still unflushed. The checkpoint is renamed into place
+   * without an fsync (one per flush would double them): a process crash keeps it, an OS crash may
+   * leave an older, more cautious one. A failed write leaves the old one, which is only cautious.
+   */
+  private advanceRecoveryPoint(end: bigint): void {
+    let point = end
+    for (const segment of this.unflushedClosed) if (segment.baseOffset < point) point = segment.baseOffset
+    if (this.recoveryPointValue !== undefined && point <= this.recoveryPointValue) return
+    this.recoveryPointValue = point
+    try {
+      writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, point, false)
+    } catch {
+      // The checkpoint on disk stays lower than the truth: open then cuts less, never more.
+    }
+  }
+
+  /**
+   * Truncation: the recovery point must not stay above the new end. Lowered durably to the offset
+   * asked before the cut; the straddling batch's base it may end at comes after without an fsync
+   * (an OS crash in between can only make the next open refuse loudly, never cut).
+   */
+  private lowerRecoveryPoint(offset: bigint, durable = true): void {
+    if (this.recoveryPointValue === undefined || this.recoveryPointValue <= offset) return
+    this.recoveryPointValue = offset
+    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, offset, durable)
+  }
+
+  /**
    * Starts a new active segment when the incoming batches call for it and returns the one it
    * replaced, for the caller to flush once the append went through (or to take back if it failed).
    */
@@ -406,7 +559,7 @@ export class Log {
     // Index entries hold offsets relative to the segment base as int32.
     const offsetOverflow = lastOffset - active.baseOffset > 2_147_483_647n
     if (!(full || old || offsetOverflow)) return undefined
-    this.segments.push(LogSegment.create(this.dir, active.nextOffset, this.config.indexIntervalBytes))
+    this.segments.push(LogSegment.create(this.dir, active.nextOffset, this.config.indexIntervalBytes, { fileCache: this.fileCache }))
     return active
   }
 
@@ -414,7 +567,22 @@ export class Log {
     const previous = this.active
     this.segments.push(LogSegment.create(this.dir, baseOffset, this.config.indexIntervalBytes, { fileCache: this.fileCache }))
     // A closed segment is never recovered on open, so it must reach the disk.
-    this.sync.flushClosedSegment(previous)
+    this.flushClosedSegment(previous)
+  }
+
+  /**
+   * Flushes a segment closed for good (its index entries too); the recovery point passes it only
+   * once that flush completed. From then on it holds no descriptor but what the file cache lends.
+   */
+  private flushClosedSegment(previous: LogSegment): void {
+    this.unflushedClosed.add(previous)
+    this.sync.flushClosedSegment({
+      flush: async () => {
+        await previous.flush()
+        this.unflushedClosed.delete(previous)
+        if (this.segments[this.segments.length - 1] !== previous) this.advanceRecoveryPoint(previous.nextOffset)
+      },
+    })
     // Its syncs have started on the descriptors they need; from now on it opens files on demand.
     previous.holdFilesOpen(false)
   }

@@ -10,6 +10,7 @@
  * one or from the log alone. A corrupt snapshot is deleted the same way. So the table is always
  * what the log's batches say, never more.
  */
+import { LogCorruptedError } from './errors.js'
 import type { Log } from './log.js'
 import {
   CorruptProducerSnapshotError,
@@ -272,7 +273,14 @@ export class ProducerStateManager {
     let batches = 0
     let offset = from
     while (offset < end) {
-      const { bytes } = await log.read(offset, { maxBytes: REPLAY_READ_BYTES })
+      let bytes: Buffer
+      try {
+        bytes = (await log.read(offset, { maxBytes: REPLAY_READ_BYTES })).bytes
+      } catch (error) {
+        // Damaged log bytes hold no producer state to trust; the log refuses what lies there itself.
+        if (error instanceof LogCorruptedError) break
+        throw error
+      }
       let next = offset
       for (let at = 0; at + BATCH_HEADER_BYTES <= bytes.length; at += batchSizeAt(bytes, at)) {
         const baseOffset = baseOffsetAt(bytes, at)

@@ -43,6 +43,11 @@ export interface ScanOptions {
    * false: offsets only increase (compaction leaves gaps).
    */
   readonly contiguous: boolean
+  /**
+   * No batch's last offset may reach this: the next segment's base offset (its name says every
+   * offset of this segment is below it). Undefined for the active segment.
+   */
+  readonly endOffsetExclusive?: bigint
   readonly chunkBytes?: number
   readonly onBatch?: (batch: ScannedBatch) => void
 }
@@ -140,7 +145,11 @@ const offsetProblem = (
   } else if (options.contiguous ? baseOffset !== previousLastOffset + 1n : baseOffset <= previousLastOffset) {
     return `base offset ${baseOffset} does not follow the previous batch's last offset ${previousLastOffset}`
   }
-  if (baseOffset + BigInt(lastOffsetDelta) - options.segmentBaseOffset > MAX_RELATIVE_OFFSET) {
+  const lastOffset = baseOffset + BigInt(lastOffsetDelta)
+  if (options.endOffsetExclusive !== undefined && lastOffset >= options.endOffsetExclusive) {
+    return `last offset ${lastOffset} is at or past ${options.endOffsetExclusive}, the next segment's base offset`
+  }
+  if (lastOffset - options.segmentBaseOffset > MAX_RELATIVE_OFFSET) {
     return `last offset ${baseOffset + BigInt(lastOffsetDelta)} is more than 2^31-1 past the segment's base offset ${options.segmentBaseOffset}`
   }
   return undefined
@@ -149,11 +158,18 @@ const offsetProblem = (
 export interface SegmentRecoveryResult extends ScanResult {
   /** Bytes cut from the end of the file (0 when every byte was a valid batch). */
   readonly truncatedBytes: number
+  /**
+   * Set instead of cutting when the first invalid batch holds offsets below the recovery point:
+   * those were on disk before the crash, so this is damage, not a torn tail.
+   */
+  readonly damagedBelowRecoveryPoint: boolean
 }
 
 /**
  * Recovers an active segment after an unclean stop: scans the whole `.log` from 0, cuts it at the
- * first invalid batch, and rebuilds both indexes (emptied here) from the valid batches.
+ * first invalid batch, and rebuilds both indexes (emptied here) from the valid batches. When the
+ * valid batches end below `recoveryPoint` (the offset up to which the log was known flushed), the
+ * invalid batch is not a torn tail: nothing is cut, and the result says so.
  */
 export const recoverSegment = (
   fd: number,
@@ -161,6 +177,7 @@ export const recoverSegment = (
     readonly segmentBaseOffset: bigint
     readonly contiguous: boolean
     readonly indexer: SegmentIndexer
+    readonly recoveryPoint?: bigint
     readonly chunkBytes?: number
   },
 ): SegmentRecoveryResult => {
@@ -180,8 +197,11 @@ export const recoverSegment = (
       indexer.writeEntriesIfManyAndRoom()
     },
   })
-  const truncatedBytes = fileSize - result.validEndPosition
+  const validEndOffset = result.lastOffset === undefined ? segmentBaseOffset : result.lastOffset + 1n
+  const damagedBelowRecoveryPoint =
+    result.invalid !== undefined && options.recoveryPoint !== undefined && validEndOffset < options.recoveryPoint
+  const truncatedBytes = damagedBelowRecoveryPoint ? 0 : fileSize - result.validEndPosition
   if (truncatedBytes > 0) ftruncateSync(fd, result.validEndPosition)
   indexer.writeEntriesIfRoom()
-  return { ...result, truncatedBytes }
+  return { ...result, truncatedBytes, damagedBelowRecoveryPoint }
 }

@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { batchSizeAt, baseOffsetAt, encodeRecordBatch, lastOffsetAt, type Compression } from '@rivulet/storage'
+import { CLEAN_SHUTDOWN_FILE, RECOVERY_POINT_FILE } from '@rivulet/storage/internal'
 import type fc from 'fast-check'
 import { expect } from 'vitest'
 import {
@@ -167,6 +168,11 @@ export class CrashCommand implements LogCommand {
   async run(model: LogModel, real: RealLog) {
     await real.log.close()
     const { file, baseOffset, layout } = activeSegmentLayout(real.dir, model)
+    // No clean shutdown, and a recovery point at the active segment's base, as a crash before any
+    // of it was flushed leaves them: all of it may be torn (damage below the recovery point, or
+    // after a clean shutdown, is corruption instead: see packages/storage/src/log-integrity.test.ts).
+    rmSync(join(real.dir, CLEAN_SHUTDOWN_FILE))
+    writeFileSync(join(real.dir, RECOVERY_POINT_FILE), `0\n${baseOffset}\n`)
     const size = layout.at(-1)?.end ?? 0
     if (size > 0) {
       const position = Math.floor(this.at * size)

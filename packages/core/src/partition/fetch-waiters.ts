@@ -3,7 +3,7 @@
  * passes its offset or its maxWaitMs runs out. Owned by the partition actor and touched only in
  * its handlers; a timer only tells the actor that a wait ran out.
  */
-import { OffsetOutOfRangeError } from '@rivulet/storage'
+import { LogCorruptedError, OffsetOutOfRangeError } from '@rivulet/storage'
 import type { ReplyTo } from '../actor/actor-ref.js'
 import type { FetchResult } from './partition-protocol.js'
 
@@ -55,7 +55,7 @@ export class FetchWaiters {
       try {
         result = await read(waiter.offset, waiter.maxBytes)
       } catch (error) {
-        if (!(error instanceof OffsetOutOfRangeError)) throw error
+        if (!(error instanceof OffsetOutOfRangeError || error instanceof LogCorruptedError)) throw error
         clearTimeout(waiter.timer)
         waiter.replyTo.fail(error)
         continue

@@ -27,6 +27,7 @@ import {
   isOutOfSpace,
   Log,
   type LogConfigInput,
+  LogCorruptedError,
   type LogOptions,
   OffsetOutOfRangeError,
   producerEpochAt,
@@ -120,8 +121,37 @@ export const partitionActor = (options: PartitionActorOptions, opened?: OpenedPa
     const openLog = options.openLog ?? ((d, c, o) => Log.open(d, c, o))
     const { log, producers } = first ?? (await openPartition(options, settings.config))
     first = undefined
+    reportOpen(log, options)
     return new PartitionActor(options, settings, dir, openLog, log, producers)
   }
+}
+
+/** What the log found at open that an operator must hear: damage loudly, a cut torn tail and doubts as warnings. */
+const reportOpen = (log: Log, options: PartitionActorOptions): void => {
+  const logger = options.logger ?? consoleBrokerLogger
+  const partition = `${options.topic}-${options.partition}`
+  const { damage, recovery } = log
+  if (damage !== undefined) {
+    const { file, position, reason, firstOffset, endOffset } = damage
+    logger.error(`partition ${partition} is damaged and refuses appends and reads of the damaged offsets: ${damage.message}`, {
+      partition,
+      file,
+      position,
+      reason,
+      firstOffset,
+      endOffset,
+      repair: `rivulet log repair ${log.dir}`,
+    })
+  }
+  if (recovery !== undefined) {
+    logger.warn(`partition ${partition}: recovery after an unclean shutdown cut a torn tail above the recovery point`, {
+      partition,
+      file: log.segmentsForMaintenance().at(-1)?.file,
+      ...recovery,
+      recoveryPoint: log.openReport.recoveryPoint,
+    })
+  }
+  for (const note of log.openReport.notes) logger.warn(`partition ${partition}: ${note}`, { partition })
 }
 
 class PartitionActor implements Actor<PartitionCommand> {
@@ -234,6 +264,8 @@ class PartitionActor implements Actor<PartitionCommand> {
   private produce(message: Extract<PartitionMessage, { readonly _tag: 'Produce' }>): void {
     const { batch, replyTo } = message
     const where = { topic: this.options.topic, partition: this.options.partition }
+    // A damaged log takes no appends: offsets handed out before the damage may lie beyond it.
+    if (this.log.damage !== undefined) return replyTo.fail(this.log.damage)
     if (message.internalTopicsAllowed !== true && isInternalTopic(where.topic)) {
       return replyTo.fail(new InternalTopicError({ topic: where.topic, operation: 'produce' }))
     }
@@ -304,7 +336,7 @@ class PartitionActor implements Actor<PartitionCommand> {
     try {
       result = await this.read(message.offset, message.maxBytes)
     } catch (error) {
-      if (error instanceof OffsetOutOfRangeError) return message.replyTo.fail(error)
+      if (error instanceof OffsetOutOfRangeError || error instanceof LogCorruptedError) return message.replyTo.fail(error)
       throw error
     }
     if (result.records.length > 0 || message.maxWaitMs <= 0) return message.replyTo.reply(result)

@@ -45,6 +45,11 @@ export const mergeCleanedSegments = async (context: MergeContext, closed: readon
   const { log } = context
   const startsLog = closed.length > 0 && log.segmentsForMaintenance()[0] === closed[0]
   const plan = planMerges(closed, log.config.segmentBytes, startsLog)
+  // A merged or removed segment leaves gaps a policy changed to delete must not call damage (log.ts).
+  if (plan.emptyToRemove.length > 0 || plan.groups.length > 0) {
+    const segments = log.segmentsForMaintenance()
+    log.noteCompactedBelow(segments[segments.length - 1]!.baseOffset)
+  }
   let removed = 0
   for (const segment of plan.emptyToRemove) {
     if (!context.stillValid([segment]) || !segment.isEmpty || log.segmentsForMaintenance()[0] === segment) continue

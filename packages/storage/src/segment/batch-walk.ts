@@ -96,26 +96,123 @@ export const checkAppendedBatches = (
 }
 
 /**
- * How many leading bytes of `bytes` (read at `position` of `file`) are whole batches with last
- * offsets below `maxOffsetExclusive`, each passing checkBatchAt and following the previous one's
- * offsets; a batch that fails throws CorruptRecordBatchError. A batch cut off at the end of
- * `bytes` is left for the next read.
+ * What the offsets of a segment's batches must satisfy on the way out, checked per batch header
+ * (never per record): not below the segment's base offset (its name), last offsets below the
+ * segment's known end, and each batch starting right after the previous one's last offset, or,
+ * in a segment compaction may have rewritten, only after it.
+ */
+export interface SegmentOffsetRules {
+  readonly segmentBaseOffset: bigint
+  readonly contiguous: boolean
+  /** The segment's next offset: every batch's last offset is below it. */
+  readonly endOffsetExclusive: bigint
+}
+
+/** Why a batch with these offsets cannot come after `previousLastOffset` in the segment, if it cannot. */
+export const offsetRuleBroken = (
+  baseOffset: bigint,
+  lastOffset: bigint,
+  previousLastOffset: bigint | undefined,
+  rules: SegmentOffsetRules,
+): string | undefined => {
+  if (baseOffset < rules.segmentBaseOffset) return `base offset ${baseOffset} is below the segment's base offset ${rules.segmentBaseOffset}`
+  if (previousLastOffset !== undefined && (rules.contiguous ? baseOffset !== previousLastOffset + 1n : baseOffset <= previousLastOffset)) {
+    return `base offset ${baseOffset} does not follow the previous batch's last offset ${previousLastOffset}`
+  }
+  if (lastOffset >= rules.endOffsetExclusive) return `last offset ${lastOffset} is at or past the segment's end offset ${rules.endOffsetExclusive}`
+  return undefined
+}
+
+/** Where a read found the batch it starts with. */
+export interface FoundBatch {
+  readonly position: number
+  readonly sizeBytes: number
+  /** The last offset of the batch before it; undefined when it is the segment's first. */
+  readonly previousLastOffset: bigint | undefined
+}
+
+/**
+ * Walks the headers of `file` from an offset index entry to the first batch whose last offset is
+ * >= `target`, checking every header passed against `rules`; the batch at the entry must carry
+ * the entry's offset exactly (an index entry is a batch's base offset and position; the implied
+ * entry at position 0 only bounds it in a compacted segment). A batch that breaks a rule throws
+ * CorruptRecordBatchError, except that a walk from an entry past position 0 that fails is first
+ * retried from position 0: a damaged index must not pass for a damaged log. Undefined when no
+ * batch qualifies.
+ */
+export const findBatchHolding = (
+  fd: number,
+  file: string,
+  entry: { readonly position: number; readonly baseOffset: bigint },
+  end: number,
+  target: bigint,
+  rules: SegmentOffsetRules,
+): FoundBatch | undefined => {
+  let position = entry.position
+  let sizeBytes = 0
+  let previousLastOffset: bigint | undefined
+  const stop = (buf: Buffer, at: number): boolean => {
+    const baseOffset = baseOffsetAt(buf, at)
+    const lastOffset = lastOffsetAt(buf, at)
+    const atEntry = position === entry.position
+    const reason =
+      atEntry && (rules.contiguous || entry.position > 0) && baseOffset !== entry.baseOffset
+        ? `base offset ${baseOffset} where ${entry.baseOffset} was expected`
+        : offsetRuleBroken(baseOffset, lastOffset, previousLastOffset, rules)
+    if (reason !== undefined) {
+      if (atEntry && entry.position > 0) throw new IndexEntryMismatch()
+      throw new CorruptRecordBatchError({ file, position, reason })
+    }
+    sizeBytes = batchSizeAt(buf, at)
+    if (lastOffset >= target) return true
+    previousLastOffset = lastOffset
+    position += sizeBytes
+    return false
+  }
+  try {
+    return walkBatchHeaders(fd, file, entry.position, end, stop) < 0 ? undefined : { position, sizeBytes, previousLastOffset }
+  } catch (error) {
+    // From an entry, anything wrong may be the index's fault (an entry not at a batch start):
+    // the walk from the segment's start decides. Only the error path pays for it.
+    const retry = entry.position > 0 && (error instanceof IndexEntryMismatch || error instanceof CorruptRecordBatchError)
+    if (!retry) throw error
+    return findBatchHolding(fd, file, { position: 0, baseOffset: rules.segmentBaseOffset }, end, target, rules)
+  }
+}
+
+class IndexEntryMismatch extends Error {}
+
+/**
+ * How many leading bytes of `bytes` (read at `position` of `file`, starting with a batch
+ * findBatchHolding checked the offsets of) are whole batches with last offsets below
+ * `maxOffsetExclusive`, each passing checkBatchAt and `rules`. A bad first batch throws
+ * CorruptRecordBatchError; a bad later one ends the read before it, so that the batches before
+ * damage stay readable and the read that starts at it is the one that fails. A batch cut off at
+ * the end of `bytes` is left for the next read.
  */
 export const checkedWholeBatches = (
   bytes: Buffer,
   file: string,
   position: number,
   maxOffsetExclusive: bigint | undefined,
+  rules?: SegmentOffsetRules,
 ): { length: number; lastOffset: bigint } => {
   let at = 0
   let lastOffset = -1n
   while (bytes.length - at >= BATCH_HEADER_BYTES) {
     const size = batchSizeAt(bytes, at)
     if (size >= BATCH_HEADER_BYTES && at + size > bytes.length) break
-    const reason = checkBatchAt(bytes, at, bytes.length)
-    if (reason !== undefined) throw new CorruptRecordBatchError({ file, position: position + at, reason })
-    if (at > 0 && baseOffsetAt(bytes, at) <= lastOffset) {
-      const reason = `base offset ${baseOffsetAt(bytes, at)} does not follow the previous batch's last offset ${lastOffset}`
+    const reason =
+      checkBatchAt(bytes, at, bytes.length) ??
+      (at === 0
+        ? undefined
+        : rules === undefined
+          ? baseOffsetAt(bytes, at) <= lastOffset
+            ? `base offset ${baseOffsetAt(bytes, at)} does not follow the previous batch's last offset ${lastOffset}`
+            : undefined
+          : offsetRuleBroken(baseOffsetAt(bytes, at), lastOffsetAt(bytes, at), lastOffset, rules))
+    if (reason !== undefined) {
+      if (at > 0) break
       throw new CorruptRecordBatchError({ file, position: position + at, reason })
     }
     if (maxOffsetExclusive !== undefined && lastOffsetAt(bytes, at) >= maxOffsetExclusive) break

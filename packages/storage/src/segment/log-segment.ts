@@ -10,7 +10,9 @@
  * rebuilds both indexes; a closed segment trusts its indexes, catches them up from the last
  * offset entry (entries are written in batches, so the newest may be lost), and rebuilds them
  * when they are missing or contradict the log. An invalid batch found in a closed segment is not
- * cut but reported (`corruption`), and no read ever returns it: every batch read is CRC-checked.
+ * cut but reported (`corruption`), and no read ever returns it: every batch read is CRC-checked,
+ * and its offsets are checked against the segment's base, its end and the batch before it
+ * (contiguous, or only increasing where compaction may have left gaps; see batch-walk.ts).
  * A failed write (a full disk): append cuts the `.log` and both indexes back to where they ended
  * before it and throws StorageFullError (or StorageWriteError); the segment takes appends again at
  * once. Index entries are derived data: flush and close keep going when they cannot be written.
@@ -32,6 +34,7 @@ import { TimeIndex } from '../time-index.js'
 import {
   checkAppendedBatches,
   checkedWholeBatches,
+  findBatchHolding,
   firstOffsetWithTimestamp,
   readBytesAt,
   walkBatchHeaders,
@@ -57,6 +60,13 @@ export interface SegmentOpenOptions {
   readonly holdFilesOpen?: boolean
   /** Default: SegmentFileCache.shared. */
   readonly fileCache?: SegmentFileCache
+  /** The next segment's base offset: open refuses batches reaching it as corruption. */
+  readonly nextSegmentBaseOffset?: bigint
+  /**
+   * With recover: the offset up to which the log was known flushed. An invalid batch below it is
+   * not cut but reported as `corruption`: it was on disk before the crash.
+   */
+  readonly recoveryPoint?: bigint
 }
 
 /** What open({ recover: true }) cut from the end of the `.log`, for the Log to log and report. */
@@ -87,6 +97,7 @@ export class LogSegment {
   private closed = false
   /** Set when cutting back a failed append failed too: what is on disk is unknown, appends are refused. */
   private unknownState: string | undefined
+  private nextSegmentBaseOffset: bigint | undefined
 
   private constructor(
     readonly dir: string,
@@ -173,10 +184,11 @@ export class LogSegment {
         }
       }
       const segment = new LogSegment(dir, baseOffset, indexIntervalBytes, logFile, indexes[0], indexes[1], contiguous)
+      segment.nextSegmentBaseOffset = options.nextSegmentBaseOffset
       // Scanning the log writes index entries, which may open the index files.
       logFile.pinned((fd) => {
         segment.size = fstatSync(fd).size
-        if (options.recover) segment.recover()
+        if (options.recover) segment.recover(options.recoveryPoint)
         else if (rebuildReason !== undefined) segment.rebuildIndexes(rebuildReason)
         else segment.catchUpIndexes()
       })
@@ -316,15 +328,14 @@ export class LogSegment {
       return undefined
     }
     const target = startOffset < this.baseOffset ? this.baseOffset : startOffset
-    let firstSize = 0
-    const from = this.offsetIndex.lookup(Number(target - this.baseOffset)).position
-    const first = walkBatchHeaders(this.fd, this.file, from, this.size, (buf, at) => {
-      firstSize = batchSizeAt(buf, at)
-      return lastOffsetAt(buf, at) >= target
-    })
-    if (first < 0) return undefined
-    const bytes = readBytesAt(this.fd, first, Math.min(this.size - first, Math.max(maxBytes, firstSize)))
-    const taken = checkedWholeBatches(bytes, this.file, first, maxOffsetExclusive)
+    const entry = this.offsetIndex.lookup(Number(target - this.baseOffset))
+    const rules = { segmentBaseOffset: this.baseOffset, contiguous: this.contiguousOffsets, endOffsetExclusive: this.next }
+    const entryAt = { position: entry.position, baseOffset: this.baseOffset + BigInt(entry.relativeOffset) }
+    const found = findBatchHolding(this.fd, this.file, entryAt, this.size, target, rules)
+    if (found === undefined) return undefined
+    const first = found.position
+    const bytes = readBytesAt(this.fd, first, Math.min(this.size - first, Math.max(maxBytes, found.sizeBytes)))
+    const taken = checkedWholeBatches(bytes, this.file, first, maxOffsetExclusive, rules)
     return taken.length === 0
       ? undefined
       : { bytes: bytes.subarray(0, taken.length), firstBatchPosition: first, lastOffset: taken.lastOffset }
@@ -426,12 +437,14 @@ export class LogSegment {
     this.logFile.close()
   }
 
-  private recover(): void {
+  private recover(recoveryPoint: bigint | undefined): void {
     const result = recoverSegment(this.fd, {
       segmentBaseOffset: this.baseOffset,
       contiguous: this.contiguousOffsets,
       indexer: this.indexer,
+      recoveryPoint,
     })
+    if (result.damagedBelowRecoveryPoint) return this.adoptScan(result)
     if (result.invalid !== undefined) {
       this.recoveredValue = { ...result.invalid, truncatedBytes: result.truncatedBytes }
     }
@@ -476,6 +489,7 @@ export class LogSegment {
       endPosition: this.size,
       firstBaseOffset: entries > 0 || this.contiguousOffsets ? this.baseOffset + BigInt(last.relativeOffset) : undefined,
       contiguous: this.contiguousOffsets,
+      endOffsetExclusive: this.nextSegmentBaseOffset,
       onBatch: (batch) => {
         this.indexer.onBatch(batch.position, Number(batch.baseOffset - this.baseOffset), batch.maxTimestamp, batch.sizeBytes)
         this.indexer.writeEntriesIfManyAndRoom()
