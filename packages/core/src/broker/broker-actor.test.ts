@@ -82,6 +82,9 @@ describe('BrokerActor: topics', () => {
     const bad = await fails(createTopic(broker, 'fresh', 1, { retentionMillis: 5 } as TopicConfig), InvalidLogConfigError)
     expect(bad).toMatchObject({ key: 'retentionMillis' })
     await fails(createTopic(broker, 'fresh', 1, { retentionMs: -5 }), InvalidLogConfigError)
+    // A config parsed from JSON (a file, the wire) can carry __proto__ as an own key: refused, not dropped.
+    const proto = await fails(createTopic(broker, 'fresh', 1, JSON.parse('{"__proto__": {"retentionMs": 1}}') as TopicConfig), InvalidLogConfigError)
+    expect(proto).toMatchObject({ key: '__proto__' })
     await fails(metadata(broker, 'missing'), UnknownTopicError)
     await fails(metadata(broker, 'missing', true), UnknownTopicError)
     await fails(describeTopic(broker, 'missing'), UnknownTopicError)

@@ -359,13 +359,14 @@ class BrokerActor implements Actor<BrokerCommand> {
     if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
       throw new InvalidLogConfigError({ key: '(config)', value: changes, reason: 'expected an object' })
     }
-    const merged: Record<string, unknown> = { ...overrides }
+    // Null-prototype: a `__proto__` key parsed from JSON stays an own key, which decoding refuses.
+    const merged: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, overrides)
     for (const [key, value] of Object.entries(changes)) {
       if (value === null) delete merged[key]
       else if (value !== undefined) merged[key] = value
     }
     const config = decodeLogConfig(merged, this.config.defaultTopicConfig)
-    const kept: Record<string, unknown> = {}
+    const kept: Record<string, unknown> = Object.create(null) as Record<string, unknown>
     for (const key of Object.keys(merged)) kept[key] = config[key as keyof LogConfig]
     return { overrides: kept, config }
   }
