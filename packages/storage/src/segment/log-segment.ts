@@ -250,7 +250,8 @@ export class LogSegment {
    */
   holdFilesOpen(hold: boolean): void {
     this.ensureOpen()
-    if (!hold) this.indexer.writeEntries()
+    // Entries a full disk has no room for stay pending: the index is derived data, caught up at open.
+    if (!hold) this.indexer.writeEntriesIfRoom()
     this.logFile.setResident(hold)
     this.offsetIndex.setHoldFd(hold)
     this.timeIndex.setHoldFd(hold)
