@@ -66,6 +66,6 @@ describe('a broker out of file descriptors', () => {
     expect(reopened.logged).toHaveLength(1)
     expect(reopened.logged[0]).toContain(`open-file limit (${OPEN_FILE_LIMIT}) is low`)
     expect(reopenErr).not.toContain('[rivulet]')
-    expect(readdirSync(join(dataDir, '__cluster')).sort()).toEqual(['producer-ids.json', 'topics.json'])
+    expect(readdirSync(join(dataDir, '__cluster')).sort()).toEqual(['.reserved-space', 'producer-ids.json', 'topics.json'])
   })
 })

@@ -165,7 +165,8 @@ describe('storage damage after a clean or unclean stop', () => {
       if (crash) {
         dir = tempDataDir()
         cpSync(dataDir, dir, { recursive: true })
-        rmSync(join(dir, '.lock'))
+        // The copy holds the live broker's lock files: a crashed broker leaves none that is alive.
+        for (const name of readdirSync(dir)) if (name.startsWith('.lock')) rmSync(join(dir, name))
       }
       await rv.close()
       const partitionDir = join(dir, `${TOPIC}-0`)

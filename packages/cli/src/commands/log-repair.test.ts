@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Rivulet } from '@rivulet/core'
 import { batchSizeAt, CRC_AT, encodeRecordBatch, Log } from '@rivulet/storage'
 import { afterEach, expect, it } from 'vitest'
 import type { Output } from '../output.js'
@@ -70,4 +71,25 @@ it('log repair refuses both modes at once and names a directory that is not a lo
   const missing = capture()
   expect(await runCli(['log', 'repair', '/nonexistent/rivulet-0'], missing.output)).toBe(1)
   expect(missing.err).toEqual(['cannot repair log /nonexistent/rivulet-0: no such directory'])
+})
+
+it('log repair --execute refuses a partition of a data directory a running broker holds, and changes nothing', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-cli-repair-live-'))
+  dirs.push(dataDir)
+  const rv = await Rivulet.embedded({ dataDir })
+  try {
+    await rv.admin.createTopic('orders', { partitions: 1 })
+    await rv.producer().send('orders', { value: 'v0' })
+    const dir = join(dataDir, 'orders-0')
+    const before = readdirSync(dir).sort()
+    const refused = capture()
+    expect(await runCli(['log', 'repair', dir, '--execute'], refused.output)).toBe(1)
+    expect(refused.err.join('\n')).toContain(`in use by process ${process.pid}`)
+    expect(readdirSync(dir).sort()).toEqual(before)
+  } finally {
+    await rv.close()
+  }
+  // Once the broker is gone the same command runs (nothing is damaged: nothing to do).
+  const after = capture()
+  expect(await runCli(['log', 'repair', join(dataDir, 'orders-0'), '--execute'], after.output)).toBe(0)
 })

@@ -6,6 +6,9 @@
  * a side file beside the segment, never deleted. Exit codes: 0 nothing damaged or repaired, 1 an
  * error (nothing was changed), 2 damage found by a dry run.
  */
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { lockDataDir } from '@rivulet/core/internal'
 import { type CleanupPolicy, type LogRepairPlan, planLogRepair, repairLog } from '@rivulet/storage'
 import { Command, InvalidArgumentError } from 'commander'
 import type { Output } from '../output.js'
@@ -44,6 +47,21 @@ const describePlan = (plan: LogRepairPlan, executed: boolean): string[] => {
   ]
 }
 
+/**
+ * Repairs with the data directory's lock held, when the partition is a broker's (its parent has
+ * `__cluster/`): a running broker holds it, so the repair is refused rather than racing its appends.
+ */
+const repairHoldingDataDir = async (dir: string, options: RepairOptions): Promise<LogRepairPlan> => {
+  const dataDir = dirname(dir)
+  if (!existsSync(join(dataDir, '__cluster'))) return repairLog(dir, options)
+  const lock = lockDataDir(dataDir)
+  try {
+    return await repairLog(dir, options)
+  } finally {
+    lock.release()
+  }
+}
+
 export const logCommand = (output: Output, done: Done): Command => {
   const log = new Command('log').description('operator commands on a partition log directory (with the broker stopped)')
   log
@@ -60,7 +78,7 @@ export const logCommand = (output: Output, done: Done): Command => {
         return done(1)
       }
       try {
-        const plan = options.execute ? await repairLog(dir, options) : planLogRepair(dir, options)
+        const plan = options.execute ? await repairHoldingDataDir(dir, options) : planLogRepair(dir, options)
         if (options.json) output.out(jsonOf({ ...plan, executed: options.execute }))
         else for (const line of describePlan(plan, options.execute)) output.out(line)
         done(plan.damage !== undefined && !options.execute ? 2 : 0)
