@@ -38,6 +38,15 @@ describe('producer id block', () => {
     expect(seen.size).toBe(2 + 3 + 4 + 5)
   })
 
+  it('on a new data directory records that no id was handed out yet, so topics created before any producer never look like a lost file', async () => {
+    const dataDir = fresh()
+    const logger = recordingLogger()
+    ProducerIdBlock.load(dataDir, logger, 10n)
+    await partitionWith(dataDir, 'orders-0', [])
+    expect(ProducerIdBlock.load(dataDir, logger, 10n).allocate()).toBe(0n)
+    expect(logger.lines).toEqual([])
+  })
+
   it('starts at 0 and skips the unused rest of a block after a reload, silently', () => {
     const dataDir = fresh()
     const logger = recordingLogger()

@@ -58,7 +58,12 @@ export class ProducerIdBlock {
       }
     }
     const dirs = partitionDirs(dataDir)
-    if (damage === undefined && dirs.length === 0) return new ProducerIdBlock(file, blockSize, 0n, 0n)
+    if (damage === undefined && dirs.length === 0) {
+      // A new data directory: written now, so that from here on a missing file means a lost one.
+      const block = new ProducerIdBlock(file, blockSize, 0n, 0n)
+      block.persistEnd(0n)
+      return block
+    }
     let highest = -1n
     const unreadable: { file: string; reason: string }[] = []
     for (const dir of dirs) {
