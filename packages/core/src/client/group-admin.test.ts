@@ -2,6 +2,7 @@ import { firstValueFrom, map, take, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { UnknownPartitionError, UnknownTopicError } from '../errors.js'
 import { GroupNotEmptyError, InvalidGroupIdError, InvalidOffsetError, UnknownGroupError } from '../group/group-errors.js'
+import { InvalidArgumentError } from './errors.js'
 import { eventually, owned, startGroupTest, valueOf } from './test-support/groups.js'
 
 const cleanups: (() => Promise<unknown>)[] = []
@@ -79,7 +80,9 @@ describe('Admin: consumer groups', () => {
     expect(negative).toMatchObject({ groupId: 'g', topic: 't', partition: 0, offset: -1 })
     await expect(admin.resetOffsets('g', { topic: 'nope', to: 'earliest' })).rejects.toBeInstanceOf(UnknownTopicError)
     await expect(admin.resetOffsets('g', { topic: 't', to: 'earliest', partitions: [2] })).rejects.toBeInstanceOf(UnknownPartitionError)
-    await expect(admin.resetOffsets('g', { topic: 't', to: 'start' as never })).rejects.toBeInstanceOf(RangeError)
+    const unknownTarget = await admin.resetOffsets('g', { topic: 't', to: 'start' as never }).catch((e: unknown) => e)
+    expect(unknownTarget).toBeInstanceOf(InvalidArgumentError)
+    expect(unknownTarget).toMatchObject({ call: 'resetOffsets', argument: 'to', value: 'start' })
   })
 
   it('deletes a group that is not running; unknown groups and bad ids are typed errors', async () => {

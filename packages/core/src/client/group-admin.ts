@@ -11,6 +11,7 @@ import type { OffsetToCommit } from '../group/group-messages.js'
 import type { GroupPhase } from '../group/group-state.js'
 import type { ClusterConnection } from './cluster-connection.js'
 import { CoordinatorLink } from './coordinator-link.js'
+import { InvalidArgumentError } from './errors.js'
 import { keyOf } from './offset-committer.js'
 import type { TopicPartition } from './records.js'
 import { unwrapActorFailure } from './retry.js'
@@ -131,7 +132,7 @@ export class GroupAdmin {
           const wanted = BigInt(offset)
           return { topic, partition, offset: wanted < start ? start : wanted > end ? end : wanted }
         }
-        throw new RangeError(`cannot reset offsets to ${JSON.stringify(to)}: use 'earliest', 'latest', { timestamp } or { offset }`)
+        throw new InvalidArgumentError({ call: 'resetOffsets', argument: 'to', value: to, allowed: "'earliest', 'latest', { timestamp } or { offset }" })
       }),
     )
     await this.link(groupId).ask((replyTo) => ({ _tag: 'ResetOffsets', offsets, replyTo }))
