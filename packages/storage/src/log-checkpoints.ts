@@ -2,8 +2,8 @@
  * The small files beside a log's segments that tell open what it may trust, Kafka's way:
  *
  * - `recovery-point-offset-checkpoint`: every offset below it was on disk (fdatasynced) when it
- *   was written. Rewritten (temporary file, then rename) after each flush that moves it, without an
- *   fsync of its own (a process crash keeps it; an OS crash may leave an older one, which is only
+ *   was written. Raised in place after each flush that moves it (written whole by rename the first
+ *   time in a process, and whenever it is lowered), without an fsync of its own (a process crash keeps it; an OS crash may leave an older one, which is only
  *   more cautious), and with an fsync at close. Open treats damage below it as corruption, never
  *   as a torn tail.
  * - `.clean-shutdown`: written by Log.close after the last flush (its directory fsynced), removed (durably) by
@@ -16,7 +16,7 @@
  * Each holds a version line `0` and one decimal offset. A file that does not parse is reported,
  * not trusted: the caller falls back to what it can check without it.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint'
@@ -57,6 +57,21 @@ export const readOffsetCheckpoint = (dir: string, name: string): CheckpointRead 
   const offset = BigInt(lines[1]!)
   if (offset > MAX_OFFSET) return { kind: 'damaged', reason: `${file} holds offset ${offset}, above 2^63-1` }
   return { kind: 'offset', offset }
+}
+
+/**
+ * Raises a checkpoint this process wrote before, in place: one write at position 0, no temporary
+ * file, no rename (the cost of a flush's checkpoint). The caller guarantees `offset` is at least
+ * what the file holds, so the new text is never shorter than the old and leaves no stale tail.
+ * A write torn by an OS crash reads as damaged, which open takes as "no recovery point".
+ */
+export const raiseOffsetCheckpoint = (dir: string, name: string, offset: bigint): void => {
+  const fd = openSync(join(dir, name), 'r+')
+  try {
+    writeSync(fd, `${VERSION}\n${offset}\n`, 0, 'latin1')
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** Replaces the checkpoint atomically (rename); `durable` fsyncs the file and the directory too. */

@@ -44,6 +44,7 @@ import {
 import {
   COMPACTED_BELOW_FILE,
   hasCleanShutdownMarker,
+  raiseOffsetCheckpoint,
   readOffsetCheckpoint,
   RECOVERY_POINT_FILE,
   removeCleanShutdownMarker,
@@ -127,6 +128,11 @@ export class Log {
   private readonly sync: SyncScheduler
   /** Closed segments whose roll-time flush has not completed: the recovery point stays below them. */
   private readonly unflushedClosed = new Set<LogSegment>()
+  /**
+   * This log wrote the recovery-point file whole (and only raised it since): it holds an offset no
+   * higher than recoveryPoint, so a raise can overwrite it in place (see raiseOffsetCheckpoint).
+   */
+  private recoveryPointFileWritten = false
 
   private constructor(
     readonly dir: string,
@@ -401,7 +407,9 @@ export class Log {
     for (const segment of this.segments.splice(0)) segment.delete()
     this.segments.push(LogSegment.create(this.dir, offset, this.config.indexIntervalBytes, { fileCache: this.fileCache }))
     this.recoveryPointValue = offset
+    this.recoveryPointFileWritten = false
     writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, offset, true)
+    this.recoveryPointFileWritten = true
   }
 
   /** Closes the active segment and starts a new one at the log end offset. */
@@ -525,9 +533,13 @@ export class Log {
     if (this.recoveryPointValue !== undefined && point <= this.recoveryPointValue) return
     this.recoveryPointValue = point
     try {
-      writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, point, false)
+      if (this.recoveryPointFileWritten) raiseOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, point)
+      else writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, point, false)
+      this.recoveryPointFileWritten = true
     } catch {
-      // The checkpoint on disk stays lower than the truth: open then cuts less, never more.
+      // The checkpoint on disk stays lower than the truth: open then cuts less, never more. The
+      // next raise rewrites it whole, since an in-place write may have left it half done.
+      this.recoveryPointFileWritten = false
     }
   }
 
@@ -539,7 +551,9 @@ export class Log {
   private lowerRecoveryPoint(offset: bigint, durable = true): void {
     if (this.recoveryPointValue === undefined || this.recoveryPointValue <= offset) return
     this.recoveryPointValue = offset
+    this.recoveryPointFileWritten = false
     writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, offset, durable)
+    this.recoveryPointFileWritten = true
   }
 
   /**
