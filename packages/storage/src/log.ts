@@ -44,7 +44,6 @@ import {
 import {
   COMPACTED_BELOW_FILE,
   hasCleanShutdownMarker,
-  raiseOffsetCheckpoint,
   readOffsetCheckpoint,
   RECOVERY_POINT_FILE,
   removeCleanShutdownMarker,
@@ -53,6 +52,7 @@ import {
   writeOffsetCheckpoint,
 } from './log-checkpoints.js'
 import { damageFound, repairedSegments } from './log-damage.js'
+import { RecoveryPoint } from './recovery-point.js'
 import { decodeLogConfig, type LogConfig, type LogConfigInput } from './log-config.js'
 import {
   baseOffsetAt,
@@ -127,12 +127,6 @@ export class Log {
   private closed = false
   private readonly sync: SyncScheduler
   /** Closed segments whose roll-time flush has not completed: the recovery point stays below them. */
-  private readonly unflushedClosed = new Set<LogSegment>()
-  /**
-   * This log wrote the recovery-point file whole (and only raised it since): it holds an offset no
-   * higher than recoveryPoint, so a raise can overwrite it in place (see raiseOffsetCheckpoint).
-   */
-  private recoveryPointFileWritten = false
 
   private constructor(
     readonly dir: string,
@@ -144,7 +138,7 @@ export class Log {
     /** Damage found at open: see LogCorruptedError. */
     readonly damage: LogCorruptedError | undefined,
     readonly openReport: LogOpenReport,
-    private recoveryPointValue: bigint | undefined,
+    private readonly recoveryPointState: RecoveryPoint,
     private compactedBelow: bigint,
     /** Where closed segments' descriptors are kept (and bounded). */
     readonly fileCache: SegmentFileCache,
@@ -204,12 +198,12 @@ export class Log {
       !segmentMayHaveGaps(segment.baseOffset, false, compactedBelow, config.cleanupPolicy) && !repaired.has(segment.file)
     const damage = damageFound(dir, segments, recoveryPoint, mustEndAtNext)
     const report: LogOpenReport = { cleanShutdown, recoveryPoint, notes }
-    return new Log(dir, config, segments, options.nowMs ?? Date.now, recovery, damage, report, recoveryPoint, compactedBelow, fileCache)
+    return new Log(dir, config, segments, options.nowMs ?? Date.now, recovery, damage, report, new RecoveryPoint(dir, recoveryPoint), compactedBelow, fileCache)
   }
 
   /** The offset up to which everything appended is known to be on disk (checkpointed); undefined when unknown. */
   get recoveryPoint(): bigint | undefined {
-    return this.recoveryPointValue
+    return this.recoveryPointState.offset
   }
 
   get logStartOffset(): bigint {
@@ -254,7 +248,7 @@ export class Log {
       const segment = this.active
       const end = segment.nextOffset
       await segment.flushData()
-      this.advanceRecoveryPoint(end)
+      this.recoveryPointState.raise(end)
     },
   }
 
@@ -384,7 +378,7 @@ export class Log {
     }
     await this.sync.drain()
     // Lowered durably first: a crash during the cut must not find the log ending below it.
-    this.lowerRecoveryPoint(offset)
+    this.recoveryPointState.lower(offset)
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
       this.segments.pop()!.delete()
     }
@@ -394,7 +388,7 @@ export class Log {
     const end = this.endAfterTruncation(offset)
     this.active.truncateTo(offset)
     if (end !== undefined && this.active.nextOffset < end) this.rollNow(end)
-    this.lowerRecoveryPoint(this.logEndOffset, false)
+    this.recoveryPointState.lower(this.logEndOffset, false)
     this.sync.noteWrite()
     await this.sync.policyBarrier()
   }
@@ -403,13 +397,10 @@ export class Log {
   async truncateFullyAndStartAt(offset: bigint): Promise<void> {
     this.ensureOpen()
     await this.sync.drain()
-    this.lowerRecoveryPoint(this.logStartOffset)
+    this.recoveryPointState.lower(this.logStartOffset)
     for (const segment of this.segments.splice(0)) segment.delete()
     this.segments.push(LogSegment.create(this.dir, offset, this.config.indexIntervalBytes, { fileCache: this.fileCache }))
-    this.recoveryPointValue = offset
-    this.recoveryPointFileWritten = false
-    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, offset, true)
-    this.recoveryPointFileWritten = true
+    this.recoveryPointState.set(offset, true)
   }
 
   /** Closes the active segment and starts a new one at the log end offset. */
@@ -473,11 +464,10 @@ export class Log {
       for (const segment of this.segments) segment.close()
     }
     if (this.damage !== undefined) return
-    this.recoveryPointValue = this.logEndOffset
     // Not fsynced itself (the marker's fsyncs are the two a close costs; its directory fsync keeps
     // the rename): should an OS crash lose its bytes, open says so and goes by the marker alone.
     // Likewise the indexes: one an OS crash tore contradicts its log and is rebuilt on open.
-    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, this.logEndOffset, false)
+    this.recoveryPointState.set(this.logEndOffset, false)
     writeCleanShutdownMarker(this.dir)
   }
 
@@ -522,41 +512,6 @@ export class Log {
   }
 
   /**
-   * After a flush covering everything below `end` in the active segment: the recovery point moves
-   * up to it, or to the first closed segment still unflushed. The checkpoint is renamed into place
-   * without an fsync (one per flush would double them): a process crash keeps it, an OS crash may
-   * leave an older, more cautious one. A failed write leaves the old one, which is only cautious.
-   */
-  private advanceRecoveryPoint(end: bigint): void {
-    let point = end
-    for (const segment of this.unflushedClosed) if (segment.baseOffset < point) point = segment.baseOffset
-    if (this.recoveryPointValue !== undefined && point <= this.recoveryPointValue) return
-    this.recoveryPointValue = point
-    try {
-      if (this.recoveryPointFileWritten) raiseOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, point)
-      else writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, point, false)
-      this.recoveryPointFileWritten = true
-    } catch {
-      // The checkpoint on disk stays lower than the truth: open then cuts less, never more. The
-      // next raise rewrites it whole, since an in-place write may have left it half done.
-      this.recoveryPointFileWritten = false
-    }
-  }
-
-  /**
-   * Truncation: the recovery point must not stay above the new end. Lowered durably to the offset
-   * asked before the cut; the straddling batch's base it may end at comes after without an fsync
-   * (an OS crash in between can only make the next open refuse loudly, never cut).
-   */
-  private lowerRecoveryPoint(offset: bigint, durable = true): void {
-    if (this.recoveryPointValue === undefined || this.recoveryPointValue <= offset) return
-    this.recoveryPointValue = offset
-    this.recoveryPointFileWritten = false
-    writeOffsetCheckpoint(this.dir, RECOVERY_POINT_FILE, offset, durable)
-    this.recoveryPointFileWritten = true
-  }
-
-  /**
    * Starts a new active segment when the incoming batches call for it and returns the one it
    * replaced, for the caller to flush once the append went through (or to take back if it failed).
    */
@@ -589,12 +544,12 @@ export class Log {
    * once that flush completed. From then on it holds no descriptor but what the file cache lends.
    */
   private flushClosedSegment(previous: LogSegment): void {
-    this.unflushedClosed.add(previous)
+    this.recoveryPointState.closedSegmentUnflushed(previous)
     this.sync.flushClosedSegment({
       flush: async () => {
         await previous.flush()
-        this.unflushedClosed.delete(previous)
-        if (this.segments[this.segments.length - 1] !== previous) this.advanceRecoveryPoint(previous.nextOffset)
+        this.recoveryPointState.closedSegmentFlushed(previous)
+        if (this.segments[this.segments.length - 1] !== previous) this.recoveryPointState.raise(previous.nextOffset)
       },
     })
     // Its syncs have started on the descriptors they need; from now on it opens files on demand.
