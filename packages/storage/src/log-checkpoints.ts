@@ -68,7 +68,8 @@ export const readOffsetCheckpoint = (dir: string, name: string): CheckpointRead 
 export const raiseOffsetCheckpoint = (dir: string, name: string, offset: bigint): void => {
   const fd = openSync(join(dir, name), 'r+')
   try {
-    writeSync(fd, `${VERSION}\n${offset}\n`, 0, 'latin1')
+    const bytes = Buffer.from(`${VERSION}\n${offset}\n`, 'latin1')
+    writeSync(fd, bytes, 0, bytes.length, 0)
   } finally {
     closeSync(fd)
   }
