@@ -30,11 +30,12 @@ export const topicConfigArgument = (call: string, argument: string, config: unkn
   return config as TopicConfig
 }
 
-const createTopicKeys = ['partitions', 'replicationFactor', 'config']
+const createTopicKeys = ['partitions', 'replicationFactor', 'config', 'ifNotExists']
 
 export interface CreateTopicArguments {
   readonly partitions: number | undefined
   readonly config: TopicConfig
+  readonly ifNotExists: boolean
 }
 
 /**
@@ -44,16 +45,19 @@ export interface CreateTopicArguments {
  */
 export const createTopicArguments = (options: unknown): CreateTopicArguments => {
   const call = 'createTopic'
-  if (options === undefined) return { partitions: undefined, config: {} }
+  if (options === undefined) return { partitions: undefined, config: {}, ifNotExists: false }
   if (!isPlainObject(options)) {
-    throw new InvalidArgumentError({ call, argument: 'options', value: options, allowed: 'an object { partitions?, replicationFactor?, config? }, or nothing' })
+    throw new InvalidArgumentError({ call, argument: 'options', value: options, allowed: 'an object { partitions?, replicationFactor?, config?, ifNotExists? }, or nothing' })
   }
   for (const key of Object.keys(options)) {
     if (!createTopicKeys.includes(key) || !isKnownKey(options, key)) {
       throw new InvalidArgumentError({ call, argument: `options.${key}`, value: options[key], allowed: unknownKeyReason('option', key, createTopicKeys) })
     }
   }
-  const { partitions, replicationFactor, config } = options
+  const { partitions, replicationFactor, config, ifNotExists } = options
+  if (ifNotExists !== undefined && typeof ifNotExists !== 'boolean') {
+    throw new InvalidArgumentError({ call, argument: 'options.ifNotExists', value: ifNotExists, allowed: 'true or false' })
+  }
   if (partitions !== undefined && typeof partitions !== 'number') {
     throw new InvalidArgumentError({ call, argument: 'options.partitions', value: partitions, allowed: 'a positive integer, or nothing for the broker\'s default' })
   }
@@ -61,5 +65,5 @@ export const createTopicArguments = (options: unknown): CreateTopicArguments => 
     const allowed = '1, or -1 for the broker\'s default: a single node holds one replica of each partition'
     throw new InvalidArgumentError({ call, argument: 'options.replicationFactor', value: replicationFactor, allowed })
   }
-  return { partitions, config: config === undefined ? {} : topicConfigArgument(call, 'options.config', config) }
+  return { partitions, config: config === undefined ? {} : topicConfigArgument(call, 'options.config', config), ifNotExists: ifNotExists === true }
 }

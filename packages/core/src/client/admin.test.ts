@@ -53,6 +53,16 @@ describe('Admin', () => {
     await expect(admin.alterTopicConfig('t', { retentionMs: 'soon' })).rejects.toBeInstanceOf(InvalidLogConfigError)
   })
 
+  it('with ifNotExists answers an existing topic with its metadata and leaves it as it was', async () => {
+    const { admin } = setup()
+    await admin.createTopic('t', { partitions: 2, config: { retentionMs: 60_000 } })
+    const again = await admin.createTopic('t', { partitions: 5, config: { retentionMs: 1 }, ifNotExists: true })
+    expect(again).toMatchObject({ name: 't', partitionCount: 2 })
+    expect((await admin.describeTopic('t')).config.retentionMs).toBe(60_000)
+    expect((await admin.createTopic('fresh', { partitions: 3, ifNotExists: true })).partitionCount).toBe(3)
+    await expect(admin.createTopic('t', { ifNotExists: 'yes' } as never)).rejects.toThrow(/ifNotExists/)
+  })
+
   it('refuses bad options', () => {
     const { cluster } = setup()
     expect(() => new Admin(cluster.connection, { requestTimeoutMs: 0 })).toThrow(InvalidClientOptionError)

@@ -8,7 +8,7 @@ import { Schema } from 'effect'
 import type { ActorRef, ReplyTo } from '../actor/actor-ref.js'
 import type { BrokerMessage, TopicConfig, TopicDescription, TopicMetadata } from '../broker/broker-protocol.js'
 import type { ClusterConnection } from './cluster-connection.js'
-import { ClosedError } from '../errors.js'
+import { ClosedError, TopicExistsError } from '../errors.js'
 import { unknownKeyReason } from '@rivulet/storage/internal'
 import { createTopicArguments, topicArgument, topicConfigArgument } from './admin-arguments.js'
 import { InvalidClientOptionError } from './errors.js'
@@ -29,6 +29,11 @@ export interface CreateTopicOptions {
   readonly replicationFactor?: number
   /** Overrides of the broker's default topic config (retentionMs, segmentBytes, ...). */
   readonly config?: TopicConfig
+  /**
+   * With true, a topic that already exists is not an error (Kafka's `--if-not-exists`): the call
+   * answers with the existing topic's metadata and leaves its partitions and config as they are.
+   */
+  readonly ifNotExists?: boolean
 }
 
 const RequestTimeoutMs = Schema.Number.check(Schema.isInt(), Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(2 ** 31 - 1))
@@ -60,12 +65,17 @@ export class Admin {
 
   /**
    * Creates a topic with `options.partitions` partitions, or without it the broker's
-   * defaultPartitions. A wrong argument type is an InvalidArgumentError naming it.
+   * defaultPartitions. A wrong argument type is an InvalidArgumentError naming it. An existing
+   * topic is a TopicExistsError, or with `ifNotExists` the existing topic's metadata.
    */
   createTopic(topic: TopicLike, options?: CreateTopicOptions): Promise<TopicMetadata> {
     return this.checked(
       () => ({ name: topicArgument('createTopic', topic), ...createTopicArguments(options) }),
-      ({ name, partitions, config }) => this.ask<TopicMetadata>((replyTo) => ({ _tag: 'CreateTopic', name, partitions, config, replyTo })),
+      ({ name, partitions, config, ifNotExists }) =>
+        this.ask<TopicMetadata>((replyTo) => ({ _tag: 'CreateTopic', name, partitions, config, replyTo })).catch((error: unknown) => {
+          if (!(ifNotExists && error instanceof TopicExistsError)) throw error
+          return this.ask<TopicMetadata>((replyTo) => ({ _tag: 'Metadata', topic: name, autoCreate: false, replyTo }))
+        }),
     )
   }
 
