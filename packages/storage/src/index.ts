@@ -7,6 +7,8 @@ export type { LogRepairDamage, LogRepairOptions, LogRepairPlan } from './repair.
 export type { CompactionResult } from './compaction.js'
 export type { AppendOptions, AppendResult, LogOpenReport, LogOptions, LogReadResult, ReadOptions, RetentionResult } from './log.js'
 export { decodeLogConfig, defaultLogConfig, GiB, KiB, MiB } from './log-config.js'
+export { kafkaLogConfigNames, withLogConfigKeys } from './kafka-config-names.js'
+export type { KafkaLogConfigName } from './kafka-config-names.js'
 export type { CleanupPolicy, FlushPolicy, LogConfig, LogConfigInput } from './log-config.js'
 export * from './record-batch/index.js'
 export * from './producer-state.js'

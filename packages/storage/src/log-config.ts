@@ -4,6 +4,7 @@
  */
 import { Schema } from 'effect'
 import { InvalidLogConfigError } from './errors.js'
+import { type KafkaLogConfigName, kafkaLogConfigNames, translateLogConfigKeys } from './kafka-config-names.js'
 import { isKnownKey, unknownKeyReason } from './unknown-key.js'
 
 export const KiB = 1024
@@ -40,7 +41,8 @@ export interface LogConfig {
   readonly deleteRetentionMs: number
 }
 
-export type LogConfigInput = { readonly [K in keyof LogConfig]?: unknown }
+/** The log config's own names, or Kafka's (`retention.ms`): see kafka-config-names.ts. */
+export type LogConfigInput = { readonly [K in keyof LogConfig]?: unknown } & { readonly [K in KafkaLogConfigName]?: unknown }
 
 export const defaultLogConfig: LogConfig = {
   segmentBytes: 1 * GiB,
@@ -79,18 +81,20 @@ const fieldSchemas: { readonly [K in keyof LogConfig]: Schema.Codec<LogConfig[K]
 const nestedKeys: { readonly [K in keyof LogConfig]?: readonly string[] } = { flush: ['everyMs'] }
 
 /**
- * Decodes a partial config over the defaults. Unknown keys and bad values are refused with an
+ * Decodes a partial config over the defaults. Keys are the log config's own or Kafka's dotted
+ * names (kafka-config-names.ts). Unknown keys and bad values are refused with an
  * InvalidLogConfigError naming the key and the value given.
  */
-export const decodeLogConfig = (input: LogConfigInput = {}, base: LogConfig = defaultLogConfig): LogConfig => {
-  if (typeof input !== 'object' || input === null) {
-    throw new InvalidLogConfigError({ key: '(config)', value: input, reason: 'expected an object' })
+export const decodeLogConfig = (given: LogConfigInput = {}, base: LogConfig = defaultLogConfig): LogConfig => {
+  if (typeof given !== 'object' || given === null) {
+    throw new InvalidLogConfigError({ key: '(config)', value: given, reason: 'expected an object' })
   }
+  const { config: input, givenAs } = translateLogConfigKeys(given)
   const decoded: Record<string, unknown> = { ...base }
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined) continue
     if (!isKnownKey(fieldSchemas, key)) {
-      throw new InvalidLogConfigError({ key, value, reason: unknownKeyReason('setting', key, Object.keys(fieldSchemas)) })
+      throw new InvalidLogConfigError({ key, value, reason: unknownKeyReason('setting', key, [...Object.keys(fieldSchemas), ...kafkaLogConfigNames]) })
     }
     const schema = (fieldSchemas as Record<string, Schema.Codec<unknown, unknown>>)[key]!
     const nested = nestedKeys[key as keyof LogConfig]
@@ -105,7 +109,7 @@ export const decodeLogConfig = (input: LogConfigInput = {}, base: LogConfig = de
       decoded[key] = Schema.decodeUnknownSync(schema)(value)
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message.split('\n')[0]! : String(cause)
-      throw new InvalidLogConfigError({ key, value, reason })
+      throw new InvalidLogConfigError({ key: givenAs.get(key) ?? key, value, reason })
     }
   }
   const config = decoded as unknown as LogConfig

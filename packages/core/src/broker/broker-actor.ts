@@ -25,7 +25,7 @@
  * - Every created, deleted or grown topic is told to the running group coordinators.
  */
 import { randomUUID } from 'node:crypto'
-import { decodeLogConfig, InvalidLogConfigError, type LogConfig, type LogConfigInput } from '@rivulet/storage'
+import { decodeLogConfig, InvalidLogConfigError, type LogConfig, type LogConfigInput, withLogConfigKeys } from '@rivulet/storage'
 import { absurd, type Actor } from '../actor/actor.js'
 import { type ActorPath, actorPath } from '../actor/actor-path.js'
 import type { ActorRef, ReplyTo } from '../actor/actor-ref.js'
@@ -361,7 +361,8 @@ class BrokerActor implements Actor<BrokerCommand> {
     }
     // Null-prototype: a `__proto__` key parsed from JSON stays an own key, which decoding refuses.
     const merged: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, overrides)
-    for (const [key, value] of Object.entries(changes)) {
+    // Kafka's names (`retention.ms`) become the log config's, so an override is kept under one name.
+    for (const [key, value] of Object.entries(withLogConfigKeys(changes))) {
       if (value === null) delete merged[key]
       else if (value !== undefined) merged[key] = value
     }

@@ -63,6 +63,17 @@ describe('Admin', () => {
     await expect(admin.createTopic('t', { ifNotExists: 'yes' } as never)).rejects.toThrow(/ifNotExists/)
   })
 
+  it("takes Kafka's dotted config names and keeps each override under the log config's own name", async () => {
+    const { admin } = setup()
+    await admin.createTopic('t', { partitions: 1, config: { 'retention.ms': '60000', 'cleanup.policy': 'compact' } })
+    await admin.alterTopicConfig('t', { retentionMs: 120_000, 'segment.bytes': 1 << 20 })
+    const description = await admin.describeTopic('t')
+    expect(description.overrides).toEqual({ retentionMs: 120_000, cleanupPolicy: 'compact', segmentBytes: 1 << 20 })
+    await admin.alterTopicConfig('t', { 'retention.ms': null })
+    expect((await admin.describeTopic('t')).overrides).toEqual({ cleanupPolicy: 'compact', segmentBytes: 1 << 20 })
+    await expect(admin.alterTopicConfig('t', { 'compression.type': 'gzip' } as never)).rejects.toThrow(/compression.type.*does not support/)
+  })
+
   it('refuses bad options', () => {
     const { cluster } = setup()
     expect(() => new Admin(cluster.connection, { requestTimeoutMs: 0 })).toThrow(InvalidClientOptionError)
