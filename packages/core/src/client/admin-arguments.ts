@@ -7,6 +7,7 @@ import { decodeLogConfig } from '@rivulet/storage'
 import { isKnownKey, unknownKeyReason } from '@rivulet/storage/internal'
 import type { TopicConfig } from '../broker/broker-protocol.js'
 import { InvalidArgumentError } from './errors.js'
+import { kafkaJsStyleCall } from './kafkajs-shapes.js'
 import type { TopicLike } from './topic.js'
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -15,6 +16,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => type
 export const topicArgument = (call: string, topic: TopicLike): string => {
   if (typeof topic === 'string') return topic
   if (isPlainObject(topic) && typeof topic.name === 'string') return topic.name
+  const kafkaJs = kafkaJsStyleCall(call, topic)
+  if (kafkaJs !== undefined) throw kafkaJs
   throw new InvalidArgumentError({ call, argument: 'topic', value: topic, allowed: 'a topic name (a string) or a topic handle from topic()' })
 }
 

@@ -23,7 +23,7 @@ import type { ConsumedRecord } from './consumed-record.js'
 import { ConsumerBase } from './consumer-base.js'
 import type { RecordOf } from './consumer.js'
 import { CoordinatorLink } from './coordinator-link.js'
-import { AlreadySubscribedError } from './errors.js'
+import { AlreadySubscribedError, InvalidArgumentError } from './errors.js'
 import { GroupMember, type MemberHost, type RebalanceEvent } from './group-member.js'
 import { decodeGroupConsumerOptions, type GroupConsumerOptions, type GroupConsumerOptionsInput } from './group-options.js'
 import { RecordIterator } from './record-iterator.js'
@@ -69,8 +69,8 @@ export class GroupConsumer extends ConsumerBase {
   /** The records of the partitions of `topics` the group assigns to this consumer, as that changes. */
   subscribe<T extends TopicLike>(topics: T | readonly T[]): Observable<RecordOf<T>> {
     const list = (Array.isArray(topics) ? topics : [topics]) as readonly TopicLike[]
-    if (list.length === 0) throw new RangeError(`group "${this.groupId}": subscribe to at least one topic`)
-    const handles = new Map<string, Topic<unknown, unknown>>(list.map((topic) => [resolveTopic(topic).name, resolveTopic(topic)]))
+    if (list.length === 0) throw new InvalidArgumentError({ call: 'subscribe', argument: 'topics', value: topics, allowed: `at least one topic for group "${this.groupId}"` })
+    const handles = new Map<string, Topic<unknown, unknown>>(list.map((topic) => resolveTopic(topic, 'subscribe')).map((handle) => [handle.name, handle]))
     return new Observable<ConsumedRecord<unknown, unknown>>((subscriber) => {
       if (this.closing !== undefined) return subscriber.error(new ClosedError({ what: 'consumer' }))
       if (this.member !== undefined) return subscriber.error(new AlreadySubscribedError({ groupId: this.groupId }))

@@ -25,6 +25,7 @@ export {
   PartitionOffsetOutOfRangeError,
   RecordDecodeError,
 } from './errors.js'
+export { KafkaJsStyleCallError } from './kafkajs-shapes.js'
 export { acknowledge, isAcknowledgingSubscription, subscribeAcknowledging } from './acknowledgement.js'
 export { commitOffsets } from './operators/commit-offsets.js'
 export { processed } from './operators/processed.js'

@@ -11,6 +11,7 @@ import type { Serde, SerdeContext } from '../serde/serde.js'
 import { SerializationError } from '../serde/errors.js'
 import { validateTopicName } from '../topic-name.js'
 import { InvalidArgumentError } from './errors.js'
+import { kafkaJsStyleCall } from './kafkajs-shapes.js'
 
 export interface Topic<K, V> {
   readonly name: string
@@ -64,6 +65,8 @@ export const topicName = (topic: TopicLike): string => (typeof topic === 'string
 export const resolveTopic = (topic: TopicLike, call = 'send'): Topic<unknown, unknown> => {
   if (typeof topic !== 'string') {
     if (typeof topic === 'object' && topic !== null && typeof topic.name === 'string') return topic
+    const kafkaJs = kafkaJsStyleCall(call, topic)
+    if (kafkaJs !== undefined) throw kafkaJs
     throw new InvalidArgumentError({ call, argument: 'topic', value: topic, allowed: 'a topic name (a string) or a topic handle from topic()' })
   }
   validateTopicName(topic)
