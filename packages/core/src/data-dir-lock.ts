@@ -33,6 +33,16 @@ export class DataDirLockedError extends Data.TaggedError('DataDirLockedError')<{
   }
 }
 
+/** Lock files kept changing under every attempt to take the lock: many processes racing for it. */
+export class DataDirLockContendedError extends Data.TaggedError('DataDirLockContendedError')<{
+  readonly dataDir: string
+  readonly attempts: number
+}> {
+  override get message(): string {
+    return `could not take the lock of ${this.dataDir} in ${this.attempts} attempts: lock files keep changing (other processes are opening it); try again`
+  }
+}
+
 /** A lock file whose content is neither an owner nor `released`: disk damage or a foreign hand. */
 export class CorruptDataDirLockError extends Data.TaggedError('CorruptDataDirLockError')<{
   readonly file: string
@@ -182,7 +192,7 @@ export const lockDataDir = (dataDir: string): DataDirLock => {
   } finally {
     rmSync(temp, { force: true })
   }
-  throw new Error(`could not take the lock of ${dataDir} in ${MAX_ATTEMPTS} attempts: lock files keep changing`)
+  throw new DataDirLockContendedError({ dataDir, attempts: MAX_ATTEMPTS })
 }
 
 const heldLock = (dataDir: string, file: string, mine: string, nonce: string): DataDirLock => {

@@ -4,7 +4,7 @@
  */
 export { Rivulet } from './rivulet.js'
 export type { EmbeddedOptions } from './rivulet.js'
-export { CorruptDataDirLockError, DataDirLockedError } from './data-dir-lock.js'
+export { CorruptDataDirLockError, DataDirLockContendedError, DataDirLockedError } from './data-dir-lock.js'
 export * from './client/index.js'
 export * from './errors.js'
 export { Serde } from './serde/serde.js'

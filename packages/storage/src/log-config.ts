@@ -5,7 +5,7 @@
 import { Schema } from 'effect'
 import { InvalidLogConfigError } from './errors.js'
 import { type KafkaLogConfigName, kafkaLogConfigNames, translateLogConfigKeys } from './kafka-config-names.js'
-import { isKnownKey, unknownKeyReason } from './unknown-key.js'
+import { type ConfigFields, decodeConfigFields } from './config-fields.js'
 
 export const KiB = 1024
 export const MiB = 1024 * KiB
@@ -77,41 +77,18 @@ const fieldSchemas: { readonly [K in keyof LogConfig]: Schema.Codec<LogConfig[K]
   deleteRetentionMs: NonNegativeInt,
 } as never
 
-/** The keys an object-valued setting may hold; anything else in it is refused by name. */
-const nestedKeys: { readonly [K in keyof LogConfig]?: readonly string[] } = { flush: ['everyMs'] }
+const shape: ConfigFields = { what: 'setting', whole: '(config)', fields: fieldSchemas as never, nested: { flush: ['everyMs'] }, alsoKnown: kafkaLogConfigNames }
 
 /**
  * Decodes a partial config over the defaults. Keys are the log config's own or Kafka's dotted
  * names (kafka-config-names.ts). Unknown keys and bad values are refused with an
- * InvalidLogConfigError naming the key and the value given.
+ * InvalidLogConfigError naming the key (as given) and the value.
  */
 export const decodeLogConfig = (given: LogConfigInput = {}, base: LogConfig = defaultLogConfig): LogConfig => {
   if (typeof given !== 'object' || given === null) {
     throw new InvalidLogConfigError({ key: '(config)', value: given, reason: 'expected an object' })
   }
   const { config: input, givenAs } = translateLogConfigKeys(given)
-  const decoded: Record<string, unknown> = { ...base }
-  for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue
-    if (!isKnownKey(fieldSchemas, key)) {
-      throw new InvalidLogConfigError({ key, value, reason: unknownKeyReason('setting', key, [...Object.keys(fieldSchemas), ...kafkaLogConfigNames]) })
-    }
-    const schema = (fieldSchemas as Record<string, Schema.Codec<unknown, unknown>>)[key]!
-    const nested = nestedKeys[key as keyof LogConfig]
-    if (nested !== undefined && typeof value === 'object' && value !== null) {
-      for (const [inner, innerValue] of Object.entries(value)) {
-        if (!nested.includes(inner)) {
-          throw new InvalidLogConfigError({ key: `${key}.${inner}`, value: innerValue, reason: unknownKeyReason(`key in ${key}`, inner, nested) })
-        }
-      }
-    }
-    try {
-      decoded[key] = Schema.decodeUnknownSync(schema)(value)
-    } catch (cause) {
-      const reason = cause instanceof Error ? cause.message.split('\n')[0]! : String(cause)
-      throw new InvalidLogConfigError({ key: givenAs.get(key) ?? key, value, reason })
-    }
-  }
-  const config = decoded as unknown as LogConfig
-  return config
+  const decoded = decodeConfigFields(shape, input, (key, value, reason) => new InvalidLogConfigError({ key: givenAs.get(key) ?? key, value, reason }))
+  return { ...base, ...decoded } as LogConfig
 }

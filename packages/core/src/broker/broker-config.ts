@@ -4,7 +4,7 @@
  * naming it; a bad topic default names its key under `defaultTopicConfig.`.
  */
 import { decodeLogConfig, defaultLogConfig, InvalidLogConfigError, type LogConfig, type LogConfigInput } from '@rivulet/storage'
-import { isKnownKey, unknownKeyReason } from '@rivulet/storage/internal'
+import { type ConfigFields, decodeConfigFields } from '@rivulet/storage/internal'
 import { Schema } from 'effect'
 import { InvalidBrokerConfigError } from './broker-errors.js'
 
@@ -113,26 +113,15 @@ export const decodeBrokerConfig = (input: unknown, extraKnown: readonly string[]
   if (given.dataDir === undefined) {
     throw new InvalidBrokerConfigError({ key: 'dataDir', value: undefined, reason: 'required: the directory the broker keeps its data in' })
   }
-  const decoded: Record<string, unknown> = { ...defaults }
-  for (const [key, value] of Object.entries(given)) {
-    if (value === undefined) continue
-    if (key === 'defaultTopicConfig') {
-      decoded[key] = decodeTopicDefaults(value)
-      continue
-    }
-    if (!isKnownKey(fieldSchemas, key)) {
-      const known = [...Object.keys(fieldSchemas), 'defaultTopicConfig', ...extraKnown]
-      throw new InvalidBrokerConfigError({ key, value, reason: unknownKeyReason('setting', key, known) })
-    }
-    const schema = (fieldSchemas as Record<string, Schema.Codec<unknown, unknown>>)[key]!
-    try {
-      decoded[key] = Schema.decodeUnknownSync(schema)(value)
-    } catch (cause) {
-      const reason = cause instanceof Error ? (cause.message.split('\n')[0] as string) : String(cause)
-      throw new InvalidBrokerConfigError({ key, value, reason })
-    }
+  const shape: ConfigFields = {
+    what: 'setting',
+    whole: '(config)',
+    fields: fieldSchemas as never,
+    custom: { defaultTopicConfig: decodeTopicDefaults },
+    alsoKnown: extraKnown,
   }
-  const config = decoded as unknown as BrokerConfig
+  const decoded = decodeConfigFields(shape, given, (key, value, reason) => new InvalidBrokerConfigError({ key, value, reason }))
+  const config = { ...defaults, ...decoded } as BrokerConfig
   if (config.groupMinSessionTimeoutMs > config.groupMaxSessionTimeoutMs) {
     throw new InvalidBrokerConfigError({
       key: 'groupMinSessionTimeoutMs',

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type PendingRecord, type PartitionQueue, RecordAccumulator, type RecordSink } from './accumulator.js'
+import { InvalidPartitionChoiceError } from './errors.js'
 import { createDefaultPartitioner, keyedPartition, type Partitioner } from './partitioner.js'
 
 const sink: RecordSink = { delivered: () => undefined, failed: () => undefined }
@@ -126,7 +127,8 @@ describe('RecordAccumulator', () => {
   it('refuses a partitioner choice outside the topic', () => {
     const { accumulator } = setup({ partitioner: () => 6 })
     const topic = accumulator.topic('t', 6)
-    expect(() => accumulator.append(topic, record('k'))).toThrow(/chose partition 6 of topic "t", which has 6/)
+    expect(() => accumulator.append(topic, record('k'))).toThrow(InvalidPartitionChoiceError)
+    expect(() => accumulator.append(topic, record('k'))).toThrow(/chose partition 6 of topic "t", which has partitions 0 to 5/)
   })
 
   it('closes every open batch on closeAll and grows a topic to new partitions', () => {

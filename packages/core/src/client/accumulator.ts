@@ -5,6 +5,7 @@
  * record here, and no object kept per record: each is written into its batch's bytes at once.
  */
 import { BatchBuilder, type RecordHeader } from '@rivulet/storage'
+import { InvalidPartitionChoiceError } from './errors.js'
 import type { Partitioner, PartitionerArgs } from './partitioner.js'
 
 /** Who hears what became of a record: one object per send() call or per produce() subscription. */
@@ -152,7 +153,7 @@ export class RecordAccumulator {
     for (const topic of this.topics.values()) yield* topic.partitions
   }
 
-  /** The partition a record goes to; throws RangeError for a bad choice by a custom partitioner. */
+  /** The partition a record goes to; throws InvalidPartitionChoiceError for a bad choice by a custom partitioner. */
   choosePartition(topic: TopicQueues, record: PendingRecord): number {
     const args = this.args
     args.topic = topic.name
@@ -161,7 +162,7 @@ export class RecordAccumulator {
     args.partitionCount = topic.partitionCount
     const partition = this.options.partitioner(args as PartitionerArgs)
     if (!(Number.isInteger(partition) && partition >= 0 && partition < topic.partitionCount)) {
-      throw new RangeError(`the partitioner chose partition ${partition} of topic "${topic.name}", which has ${topic.partitionCount}`)
+      throw new InvalidPartitionChoiceError({ topic: topic.name, chosen: partition, partitionCount: topic.partitionCount })
     }
     return partition
   }

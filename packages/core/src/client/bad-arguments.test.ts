@@ -6,7 +6,7 @@ import { OFFSETS_TOPIC } from '../group/offsets-topic.js'
 import { partitionPath } from '../partition/partition-actor.js'
 import { Admin } from './admin.js'
 import { Consumer } from './consumer.js'
-import { InvalidArgumentError, InvalidProducerRecordError } from './errors.js'
+import { InvalidArgumentError, InvalidPartitionChoiceError, InvalidProducerRecordError } from './errors.js'
 import { Producer } from './producer.js'
 import { startTestCluster, type TestCluster } from './test-support/cluster.js'
 import { encodeRecordBatch } from '@rivulet/storage'
@@ -182,5 +182,18 @@ describe('Rivulet.embedded options', () => {
     expect(await rejection(Rivulet.embedded({ dataDir, logger: console.log as never }))).toMatchObject({ _tag: 'InvalidBrokerConfigError', key: 'logger' })
     expect(await rejection(Rivulet.embedded({ dataDir, askTimeout: 5 } as never))).toMatchObject({ key: 'askTimeout', reason: expect.stringMatching(/did you mean "askTimeoutMs"\?/) })
     expect(await rejection(Rivulet.embedded({ dataDir, constructor: 5 } as never))).toMatchObject({ key: 'constructor', reason: expect.stringMatching(/^unknown setting/) })
+  })
+})
+
+describe('a custom partitioner', () => {
+  it('choosing a partition the topic does not have rejects the send with InvalidPartitionChoiceError, naming the choice', async () => {
+    const { cluster, admin } = setup()
+    await admin.createTopic('t', { partitions: 2 })
+    const producer = new Producer(cluster.connection, { lingerMs: 0, partitioner: () => 7 })
+    const error = await rejection(producer.send('t', { value: 'v' }))
+    expect(error).toBeInstanceOf(InvalidPartitionChoiceError)
+    expect(error).toMatchObject({ topic: 't', chosen: 7, partitionCount: 2 })
+    expect((error as Error).message).toBe('the partitioner chose partition 7 of topic "t", which has partitions 0 to 1')
+    await producer.close()
   })
 })

@@ -167,3 +167,14 @@ const show = (value: unknown): string => {
   }
   return text.length > 120 ? `${text.slice(0, 117)}...` : text
 }
+
+/** A custom partitioner's answer that is not a partition of the topic; the record is not sent. */
+export class InvalidPartitionChoiceError extends Data.TaggedError('InvalidPartitionChoiceError')<{
+  readonly topic: string
+  readonly chosen: unknown
+  readonly partitionCount: number
+}> {
+  override get message(): string {
+    return `the partitioner chose partition ${show(this.chosen)} of topic "${this.topic}", which has partitions 0 to ${this.partitionCount - 1}`
+  }
+}

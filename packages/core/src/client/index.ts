@@ -17,6 +17,7 @@ export {
   CommitWithoutGroupError,
   InvalidArgumentError,
   InvalidClientOptionError,
+  InvalidPartitionChoiceError,
   InvalidProducerRecordError,
   NoCommittedOffsetError,
   NotAConsumerRecordError,

@@ -2,7 +2,7 @@
  * Producer and consumer options, decoded once with effect Schema where the user hands them over
  * and trusted inside. An unknown option or a bad value is an InvalidClientOptionError naming it.
  */
-import { isKnownKey, unknownKeyReason } from '@rivulet/storage/internal'
+import { decodeConfigFields } from '@rivulet/storage/internal'
 import { Schema } from 'effect'
 import { type Partitioner, createDefaultPartitioner } from './partitioner.js'
 import type { Acks } from '../partition/partition-protocol.js'
@@ -117,61 +117,44 @@ export const consumerFields: { readonly [K in keyof ConsumerOptions]: Schema.Cod
   retryBackoffMs: NonNegativeInt,
 }
 
-/** The keys an object-valued option may hold; anything else in it is refused by name. */
-const nestedKeys: { readonly [option: string]: readonly string[] } = { onDecodeError: ['deadLetterTopic'] }
-
+/** Decodes the options given (no defaults) with the shared decoder; failures name the client. */
 export const decodeFields = (
   client: 'producer' | 'consumer',
   fields: { readonly [key: string]: Schema.Codec<unknown, unknown> },
   input: unknown,
-): Record<string, unknown> => {
-  if (input === undefined) return {}
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new InvalidClientOptionError({ client, option: '(options)', value: input, reason: 'expected an object' })
-  }
-  const decoded: Record<string, unknown> = {}
-  for (const [option, value] of Object.entries(input)) {
-    if (value === undefined) continue
-    if (!isKnownKey(fields, option)) {
-      throw new InvalidClientOptionError({ client, option, value, reason: unknownKeyReason('option', option, Object.keys(fields)) })
-    }
-    const schema = fields[option]!
-    const nested = isKnownKey(nestedKeys, option) ? nestedKeys[option] : undefined
-    if (nested !== undefined && typeof value === 'object' && value !== null) {
-      for (const [inner, innerValue] of Object.entries(value)) {
-        if (!nested.includes(inner)) {
-          throw new InvalidClientOptionError({ client, option: `${option}.${inner}`, value: innerValue, reason: unknownKeyReason(`key in ${option}`, inner, nested) })
-        }
-      }
-    }
-    try {
-      decoded[option] = Schema.decodeUnknownSync(schema)(value)
-    } catch (cause) {
-      const reason = cause instanceof Error ? cause.message.split('\n')[0]! : String(cause)
-      throw new InvalidClientOptionError({ client, option, value, reason })
-    }
-  }
-  return decoded
+): Record<string, unknown> =>
+  decodeConfigFields(
+    { what: 'option', whole: '(options)', fields, nested: { onDecodeError: ['deadLetterTopic'] } },
+    input,
+    (option, value, reason) => new InvalidClientOptionError({ client, option, value, reason }),
+  )
+
+/** The producer's defaults (idempotent follows acks; each producer gets its own partitioner). */
+const producerDefaults: Omit<ProducerOptions, 'idempotent' | 'partitioner'> = {
+  acks: 'all',
+  lingerMs: 1,
+  batchBytes: 256 * KiB,
+  compression: 'none',
+  retries: 10,
+  retryBackoffMs: 100,
+  retryBackoffMaxMs: 1000,
+  requestTimeoutMs: 30_000,
+  metadataMaxAgeMs: 300_000,
 }
 
 export const decodeProducerOptions = (input?: ProducerOptionsInput): ProducerOptions => {
   const given = decodeFields('producer', producerFields, input) as Partial<ProducerOptions>
-  const acks = given.acks ?? 'all'
+  const acks = given.acks ?? producerDefaults.acks
   if (given.idempotent === true && acks !== 'all') {
     const reason = `an idempotent producer needs acks 'all' (got acks ${JSON.stringify(acks)}); set idempotent: false`
     throw new InvalidClientOptionError({ client: 'producer', option: 'idempotent', value: true, reason })
   }
   const options: ProducerOptions = {
+    ...producerDefaults,
+    ...given,
     acks,
     idempotent: given.idempotent ?? acks === 'all',
-    lingerMs: given.lingerMs ?? 1,
-    batchBytes: given.batchBytes ?? 256 * KiB,
-    compression: given.compression ?? 'none',
-    retries: given.retries ?? 10,
-    retryBackoffMs: given.retryBackoffMs ?? 100,
-    retryBackoffMaxMs: given.retryBackoffMaxMs ?? 1000,
-    requestTimeoutMs: given.requestTimeoutMs ?? 30_000,
-    metadataMaxAgeMs: given.metadataMaxAgeMs ?? 300_000,
+    // One per producer: the sticky partitioner keeps state.
     partitioner: given.partitioner ?? createDefaultPartitioner(),
   }
   if (options.retryBackoffMaxMs < options.retryBackoffMs) {
@@ -188,14 +171,16 @@ const consoleLogger: ClientLogger = {
 export const decodeConsumerOptions = (input?: ConsumerOptionsInput): ConsumerOptions =>
   consumerDefaults(decodeFields('consumer', consumerFields, input) as Partial<ConsumerOptions>)
 
+const consumerDefaultValues: ConsumerOptions = {
+  fetchMaxBytes: 1 * MiB,
+  fetchMaxWaitMs: 500,
+  maxBufferedBytes: 16 * MiB,
+  autoOffsetReset: 'latest',
+  onDecodeError: 'fail',
+  logger: consoleLogger,
+  requestTimeoutMs: 30_000,
+  retryBackoffMs: 100,
+}
+
 /** The consumer options with the defaults filled in. */
-export const consumerDefaults = (given: Partial<ConsumerOptions>): ConsumerOptions => ({
-  fetchMaxBytes: given.fetchMaxBytes ?? 1 * MiB,
-  fetchMaxWaitMs: given.fetchMaxWaitMs ?? 500,
-  maxBufferedBytes: given.maxBufferedBytes ?? 16 * MiB,
-  autoOffsetReset: given.autoOffsetReset ?? 'latest',
-  onDecodeError: given.onDecodeError ?? 'fail',
-  logger: given.logger ?? consoleLogger,
-  requestTimeoutMs: given.requestTimeoutMs ?? 30_000,
-  retryBackoffMs: given.retryBackoffMs ?? 100,
-})
+export const consumerDefaults = (given: Partial<ConsumerOptions>): ConsumerOptions => ({ ...consumerDefaultValues, ...given })
