@@ -8,6 +8,8 @@ export interface Output {
   err(line: string): void
   readonly input?: NodeJS.ReadableStream
   readonly interrupt?: AbortSignal
+  /** Where progress bars go: stderr when it is a terminal, else nothing. */
+  readonly progress?: NodeJS.WritableStream
 }
 
 export const consoleOutput: Output = {
@@ -16,5 +18,8 @@ export const consoleOutput: Output = {
   // A getter: process.stdin is only opened by the command that reads it.
   get input() {
     return process.stdin
+  },
+  get progress() {
+    return process.stderr.isTTY ? process.stderr : undefined
   },
 }

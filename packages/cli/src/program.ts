@@ -1,6 +1,6 @@
 /** The `rivulet` command line: one subcommand per file in commands/. */
 import { Command, CommanderError } from 'commander'
-import { consumeCommand } from './commands/consume.js'
+import { consumeCommand } from './commands/consume/consume.js'
 import { dumpLog } from './commands/dump-log.js'
 import { groupCommand } from './commands/group.js'
 import { logCommand } from './commands/log-repair.js'

@@ -20,8 +20,8 @@ describe('rivulet produce and consume', () => {
     const consumed = await rivulet(['consume', 'orders', '--from', 'earliest', '--max-messages', '2', '--json'])
     expect(consumed.code).toBe(0)
     expect(consumed.json).toEqual([
-      { topic: 'orders', partition: 0, offset: '0', timestamp: produced.json[0]!.timestamp, key: 'u1', value: 'hello' },
-      { topic: 'orders', partition: 0, offset: '1', timestamp: expect.any(Number), key: null, value: 'again' },
+      { topic: 'orders', partition: 0, offset: '0', timestamp: produced.json[0]!.timestamp, key: 'u1', value: 'hello', headers: [] },
+      { topic: 'orders', partition: 0, offset: '1', timestamp: expect.any(Number), key: null, value: 'again', headers: [] },
     ])
     expect(consumed.json[0]!.timestamp as number).toBeGreaterThanOrEqual(before)
     const human = await rivulet(['consume', 'orders', '--from', '1', '--max-messages', '1'])
@@ -74,7 +74,7 @@ describe('rivulet produce and consume', () => {
     }
     const mixed = await rivulet(['consume', 'orders', '--group', 'g', '--from', '3', '--max-messages', '1'])
     expect(mixed.code).toBe(1)
-    expect(mixed.err[0]).toMatch(/--from 3 cannot be used with --group/)
+    expect(mixed.err[0]).toMatch(/--from <offset> cannot be used with it/)
     expect((await rivulet(['consume', 'orders', '--from', 'yesterday'])).code).toBe(1)
   })
 
