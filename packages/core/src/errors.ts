@@ -68,3 +68,17 @@ export class ClosedError extends Data.TaggedError('ClosedError')<{ readonly what
     return `${this.what} is closed`
   }
 }
+
+/** Opened with createIfMissing false: the directory is missing or holds no Rivulet data. */
+export class NoDataDirError extends Data.TaggedError('NoDataDirError')<{ readonly dataDir: string }> {
+  override get message(): string {
+    return `no Rivulet data directory at ${this.dataDir}`
+  }
+}
+
+/** Something that is not a directory (a file) is where the data directory should be. */
+export class DataDirNotADirectoryError extends Data.TaggedError('DataDirNotADirectoryError')<{ readonly dataDir: string }> {
+  override get message(): string {
+    return `no Rivulet data directory at ${this.dataDir}: it is a file, not a directory`
+  }
+}

@@ -17,16 +17,24 @@ import { localConnection } from './client/local-connection.js'
 import type { ConsumerOptionsInput, ProducerOptionsInput } from './client/options.js'
 import { Producer } from './client/producer.js'
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js'
-import { ClosedError } from './errors.js'
+import { ClosedError, DataDirNotADirectoryError, NoDataDirError } from './errors.js'
+import { statSync } from 'node:fs'
+import { clusterDir } from './broker/topic-registry.js'
 
 export interface EmbeddedOptions extends BrokerConfigInput {
   /** How long an ask inside the process may take before it fails; default 30 s. */
   readonly askTimeoutMs?: number
   /** Where the broker reports damage, low limits and storage trouble; default stderr. */
   readonly logger?: BrokerLogger
+  /**
+   * Default true: a missing data directory is created. With false, opening one that holds no
+   * Rivulet data (missing, or without its `__cluster/`) fails with NoDataDirError and creates
+   * nothing: what read-only tools want, so a typo does not make an empty cluster.
+   */
+  readonly createIfMissing?: boolean
 }
 
-const EMBEDDED_KEYS = ['askTimeoutMs', 'logger']
+const EMBEDDED_KEYS = ['askTimeoutMs', 'logger', 'createIfMissing']
 
 /** The two options Rivulet.embedded keeps for itself; the rest is the broker's config. */
 const checkEmbeddedOptions = (askTimeoutMs: unknown, logger: unknown): void => {
@@ -40,6 +48,14 @@ const checkEmbeddedOptions = (askTimeoutMs: unknown, logger: unknown): void => {
       throw new InvalidBrokerConfigError({ key: 'logger', value: logger, reason: 'expected an object with warn(message, fields) and error(message, fields) methods' })
     }
   }
+}
+
+/** A file where the data directory should be is refused by name, never turned into a raw EEXIST. */
+const checkDataDir = (dataDir: string, createIfMissing: boolean): void => {
+  const found = statSync(dataDir, { throwIfNoEntry: false })
+  if (found !== undefined && !found.isDirectory()) throw new DataDirNotADirectoryError({ dataDir })
+  if (createIfMissing) return
+  if (found === undefined || statSync(clusterDir(dataDir), { throwIfNoEntry: false })?.isDirectory() !== true) throw new NoDataDirError({ dataDir })
 }
 
 export class Rivulet {
@@ -61,9 +77,12 @@ export class Rivulet {
    * for a bad setting, a corrupt broker file, or a data directory another process is using.
    */
   static async embedded(options: EmbeddedOptions): Promise<Rivulet> {
-    const { askTimeoutMs = 30_000, logger, ...brokerConfig } = options ?? ({} as EmbeddedOptions)
+    const { askTimeoutMs = 30_000, logger, createIfMissing = true, ...brokerConfig } = options ?? ({} as EmbeddedOptions)
     checkEmbeddedOptions(askTimeoutMs, logger)
-    const lock = lockDataDir(decodeBrokerConfig(brokerConfig, EMBEDDED_KEYS).dataDir)
+    if (typeof createIfMissing !== 'boolean') throw new InvalidBrokerConfigError({ key: 'createIfMissing', value: createIfMissing, reason: 'expected true or false' })
+    const { dataDir } = decodeBrokerConfig(brokerConfig, EMBEDDED_KEYS)
+    checkDataDir(dataDir, createIfMissing)
+    const lock = lockDataDir(dataDir)
     const system = new ActorSystem({ askTimeoutMs })
     try {
       const broker = startBroker(system, brokerConfig, { logger })

@@ -16,7 +16,18 @@ export interface CommonOptions {
 export type Done = (code: number) => void
 
 export const withCommonOptions = (command: Command): Command =>
-  command.option('--data-dir <dir>', 'the embedded data directory', './data').option('--json', 'one JSON object per line, for scripts', false)
+  command
+    .option('--data-dir <dir>', 'the embedded data directory', './data')
+    .option('--json', 'one JSON object per line, for scripts', false)
+    .option('--bootstrap-server <servers>', 'Kafka tools\' way to reach a cluster: refused, see the message')
+    .hook('preAction', (_command, action) => {
+      if (action.opts().bootstrapServer !== undefined) {
+        action.error(
+          `error: --bootstrap-server ${action.opts().bootstrapServer}: this rivulet works on an embedded data directory (--data-dir, default ./data); reaching a cluster over the network is not there yet`,
+          { exitCode: 1, code: 'rivulet.bootstrapServer' },
+        )
+      }
+    })
 
 /** The first line of an error's message: what a one-line report says. */
 export const describeError = (error: unknown): string => {
@@ -26,12 +37,19 @@ export const describeError = (error: unknown): string => {
 
 /**
  * Opens the data directory, runs `work`, closes it. Any failure (including a locked directory
- * or a failed close) is one line on stderr and exit code 1.
+ * or a failed close) is one line on stderr and exit code 1. Only a command that makes something
+ * (`topic create`) passes `create`; the others refuse a directory with no Rivulet data in it
+ * ("no Rivulet data directory at ./typo") and create nothing.
  */
-export const withRivulet = async (options: CommonOptions, output: Output, work: (rv: Rivulet) => Promise<number | void>): Promise<number> => {
+export const withRivulet = async (
+  options: CommonOptions,
+  output: Output,
+  work: (rv: Rivulet) => Promise<number | void>,
+  { create = false }: { readonly create?: boolean } = {},
+): Promise<number> => {
   let rv: Rivulet
   try {
-    rv = await Rivulet.embedded({ dataDir: options.dataDir })
+    rv = await Rivulet.embedded({ dataDir: options.dataDir, createIfMissing: create })
   } catch (error) {
     output.err(`error: ${describeError(error)}`)
     return 1

@@ -32,7 +32,7 @@ describe('rivulet group', () => {
     expect(described.json[0]!.offsets).toEqual(logEnds.map((end, partition) => ({ topic: 'orders', partition, committed: end, logEnd: end, lag: '0' })))
     const human = await rivulet(['group', 'describe', 'billing'])
     expect(human.out[0]).toMatch(/^group billing {2}state Empty .* members 0$/)
-    expect(human.out.slice(1)).toEqual(logEnds.map((end, n) => `  orders-${n}  committed ${end}  logEnd ${end}  lag 0`))
+    expect(human.out.slice(1)).toEqual(['  no members', ...logEnds.map((end, n) => `  orders-${n}  committed ${end}  logEnd ${end}  lag 0`)])
 
     // Resuming from the committed offsets: only what is produced later is read.
     await rivulet(['produce', 'orders', '--key', 'a', '--value', '6'])
@@ -40,28 +40,47 @@ describe('rivulet group', () => {
     expect(resumed.json.map(({ value }) => value)).toEqual(['6'])
   })
 
-  it('resets offsets to earliest, an offset, and latest, and the group reads again from there', async () => {
+  it('plans a reset by default, commits it with --execute, and the group reads again from there', async () => {
     const { rivulet } = await groupThatConsumed()
     const logEnds = await ends(rivulet)
-    expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to', 'earliest', '--json'])).json).toEqual([
-      { groupId: 'billing', topic: 'orders', partition: 0, offset: '0' },
-      { groupId: 'billing', topic: 'orders', partition: 1, offset: '0' },
+    const plan = await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to-earliest'])
+    expect(plan.out).toEqual([...logEnds.map((end, n) => `orders-${n}  committed ${end}  ->  0`), 'dry run: nothing changed (--execute commits these offsets)'])
+    expect((await rivulet(['group', 'describe', 'billing', '--json'])).json[0]!.offsets).toMatchObject(logEnds.map(() => ({ lag: '0' })))
+
+    expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to', 'earliest', '--execute', '--json'])).json).toEqual([
+      { groupId: 'billing', topic: 'orders', partition: 0, committed: logEnds[0], next: '0', clamped: null, executed: true },
+      { groupId: 'billing', topic: 'orders', partition: 1, committed: logEnds[1], next: '0', clamped: null, executed: true },
     ])
     const lags = await rivulet(['group', 'describe', 'billing', '--json'])
     expect((lags.json[0]!.offsets as { lag: string }[]).map((p) => p.lag)).toEqual(logEnds)
     const again = await rivulet(['consume', 'orders', '--group', 'billing', '--max-messages', '5', '--json'])
     expect(again.json.map(({ value }) => value).sort()).toEqual(['1', '2', '3', '4', '5'])
 
-    // An offset past the end is kept within the log, as Kafka does.
-    expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to', '1000'])).out).toEqual(logEnds.map((end, n) => `orders-${n}  committed ${end}`))
-    expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to', 'latest'])).code).toBe(0)
+    // An offset past the end is kept within the log, as Kafka does, and the clamp is reported.
+    const clamped = await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to-offset', '1000', '--execute'])
+    expect(clamped.out.slice(0, 2)).toEqual(logEnds.map((end, n) => `orders-${n}  committed ${end}  ->  ${end}`))
+    expect(clamped.err).toEqual(logEnds.map((end, n) => `orders-${n}: offset 1000 is outside the log, clamped to the log end ${end}`))
+    const back = await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--partition', '0', '--shift-by', '-1', '--execute', '--json'])
+    expect(back.json).toEqual([expect.objectContaining({ partition: 0, next: String(BigInt(logEnds[0]!) - 1n) })])
+    expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to', 'latest', '--dry-run', '--execute'])).err).toEqual([
+      'error: --dry-run and --execute: give one (without either, a dry run)',
+    ])
+    expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to-latest', '--to-earliest'])).code).toBe(1)
+  })
+
+  it('refuses to reset a group that does not exist, creating nothing', async () => {
+    const { rivulet } = await groupThatConsumed()
+    const unknown = await rivulet(['group', 'reset-offsets', 'typo', '--topic', 'orders', '--to-earliest', '--execute'])
+    expect([unknown.code, unknown.err[0]]).toEqual([1, expect.stringMatching(/^error: unknown consumer group "typo"/)])
+    expect((await rivulet(['group', 'list'])).out).toEqual(['billing  Empty'])
   })
 
   it('deletes a group, and names an unknown group or topic', async () => {
     const { rivulet } = await groupThatConsumed()
     expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'nope', '--to', 'earliest'])).err).toEqual(['error: unknown topic "nope"'])
     expect((await rivulet(['group', 'delete', 'billing'])).out).toEqual(['deleted group "billing"'])
-    expect((await rivulet(['group', 'list'])).out).toEqual([])
+    expect((await rivulet(['group', 'list'])).out).toEqual(['no consumer groups'])
+    expect((await rivulet(['group', 'list', '--json'])).out).toEqual(['[]'])
     const gone = await rivulet(['group', 'delete', 'billing'])
     expect([gone.code, gone.err]).toEqual([1, ['error: unknown consumer group "billing"']])
     const badTo = await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to', 'soon'])

@@ -3,13 +3,51 @@
  * embedded data directory. Resetting and deleting are refused by the coordinator while the group
  * has members; its error says so.
  */
-import { Command } from 'commander'
+import { Command, InvalidArgumentError } from 'commander'
 import type { Output } from '../output.js'
 import { type CommonOptions, type Done, jsonLine, parseOffsetSpec, withCommonOptions, withRivulet } from './common.js'
+import { planReset, type ResetTarget } from './group-reset-plan.js'
+
+const parsePositiveIntOrZero = (text: string): number => {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError(`--partition must be a partition number (0, 1, ...), got "${text}"`)
+  return Number(text)
+}
 
 interface ResetOptions extends CommonOptions {
   readonly topic: string
-  readonly to: 'earliest' | 'latest' | bigint
+  readonly to?: 'earliest' | 'latest' | bigint
+  readonly toEarliest?: boolean
+  readonly toLatest?: boolean
+  readonly toOffset?: bigint
+  readonly shiftBy?: bigint
+  readonly partition?: number
+  readonly dryRun?: boolean
+  readonly execute?: boolean
+}
+
+const parseShift = (text: string): bigint => {
+  if (!/^[+-]?\d+$/.test(text)) throw new InvalidArgumentError(`--shift-by expects a whole number of records (e.g. -10 or 5), got "${text}"`)
+  return BigInt(text)
+}
+
+const parseExactOffset = (text: string): bigint => {
+  const offset = parseOffsetSpec(text)
+  if (typeof offset !== 'bigint') throw new InvalidArgumentError(`--to-offset expects an offset, got "${text}" (use --to-earliest or --to-latest)`)
+  return offset
+}
+
+/** The one target the flags name, or why they do not. */
+const targetOf = (options: ResetOptions): ResetTarget => {
+  const targets: ResetTarget[] = []
+  if (options.to !== undefined) targets.push(typeof options.to === 'bigint' ? { offset: options.to } : options.to)
+  if (options.toEarliest === true) targets.push('earliest')
+  if (options.toLatest === true) targets.push('latest')
+  if (options.toOffset !== undefined) targets.push({ offset: options.toOffset })
+  if (options.shiftBy !== undefined) targets.push({ shiftBy: options.shiftBy })
+  if (targets.length !== 1) {
+    throw new InvalidArgumentError(`${targets.length === 0 ? 'say' : 'say only once'} where the offsets go: --to-earliest, --to-latest, --to-offset <n>, --shift-by <n> (or --to earliest|latest|<n>)`)
+  }
+  return targets[0]!
 }
 
 const show = (offset: bigint | undefined): string => (offset === undefined ? '-' : offset.toString())
@@ -20,7 +58,9 @@ export const groupCommand = (output: Output, done: Done): Command => {
   withCommonOptions(group.command('list').description('list the consumer groups and their state')).action(async (options: CommonOptions) => {
     done(
       await withRivulet(options, output, async (rv) => {
-        for (const { groupId, state } of await rv.admin.listGroups()) output.out(options.json ? jsonLine({ groupId, state }) : `${groupId}  ${state}`)
+        const groups = await rv.admin.listGroups()
+        if (groups.length === 0) output.out(options.json ? '[]' : 'no consumer groups')
+        for (const { groupId, state } of groups) output.out(options.json ? jsonLine({ groupId, state }) : `${groupId}  ${state}`)
       }),
     )
   })
@@ -35,10 +75,12 @@ export const groupCommand = (output: Output, done: Done): Command => {
             return
           }
           output.out(`group ${description.groupId}  state ${description.state}  generation ${description.generation}  assignor ${description.assignor}  members ${description.members.length}`)
+          if (description.members.length === 0) output.out('  no members')
           for (const member of description.members) {
             const held = member.assignment.map((tp) => `${tp.topic}-${tp.partition}`).join(' ')
             output.out(`  member ${member.memberId}  client ${member.clientId}  partitions ${held === '' ? '(none)' : held}`)
           }
+          if (description.offsets.length === 0) output.out('  no committed offsets')
           for (const p of description.offsets) {
             output.out(`  ${p.topic}-${p.partition}  committed ${show(p.committed)}  logEnd ${show(p.logEnd)}  lag ${show(p.lag)}`)
           }
@@ -50,18 +92,43 @@ export const groupCommand = (output: Output, done: Done): Command => {
   withCommonOptions(
     group
       .command('reset-offsets')
-      .description("move a group's committed offsets for a topic (the group must have no members)")
+      .description("move a group's committed offsets for a topic (the group must have no members); prints the plan, --execute commits it")
       .argument('<id>', 'the group id')
-      .requiredOption('--topic <topic>', 'the topic whose offsets move (every partition)')
-      .requiredOption('--to <where>', 'earliest, latest or an offset (kept within the log)', parseOffsetSpec),
+      .requiredOption('--topic <topic>', 'the topic whose offsets move')
+      .option('--partition <n>', 'only this partition (default: every partition of the topic)', parsePositiveIntOrZero)
+      .option('--to-earliest', 'to the start of each log')
+      .option('--to-latest', 'to the end of each log')
+      .option('--to-offset <n>', 'to this offset (kept within each log)', parseExactOffset)
+      .option('--shift-by <n>', 'by n records from the committed offset (negative goes back)', parseShift)
+      .option('--to <where>', 'earliest, latest or an offset (Rivulet\'s spelling of the above)', parseOffsetSpec)
+      .option('--dry-run', 'print what would change (the default)')
+      .option('--execute', 'commit the new offsets'),
   ).action(async (groupId: string, options: ResetOptions) => {
     done(
       await withRivulet(options, output, async (rv) => {
-        const to = typeof options.to === 'bigint' ? { offset: options.to } : options.to
-        const offsets = await rv.admin.resetOffsets(groupId, { topic: options.topic, to })
-        for (const { topic, partition, offset } of offsets) {
-          output.out(options.json ? jsonLine({ groupId, topic, partition, offset }) : `${topic}-${partition}  committed ${offset}`)
+        if (options.dryRun === true && options.execute === true) throw new InvalidArgumentError('--dry-run and --execute: give one (without either, a dry run)')
+        const target = targetOf(options)
+        if (!(await rv.admin.listGroups()).some((g) => g.groupId === groupId)) {
+          throw new InvalidArgumentError(`unknown consumer group "${groupId}" (rivulet group list shows the groups; a group comes to exist when a consumer joins it)`)
         }
+        const [topic, group] = await Promise.all([rv.admin.describeTopic(options.topic), rv.admin.describeGroup(groupId)])
+        const committed = new Map(group.offsets.filter((p) => p.topic === options.topic).map((p) => [p.partition, p.committed]))
+        if (options.partition !== undefined && !topic.partitions.some((p) => p.partition === options.partition)) {
+          throw new InvalidArgumentError(`topic "${options.topic}" has partitions 0 to ${topic.partitions.length - 1}: there is no partition ${options.partition}`)
+        }
+        const plan = topic.partitions
+          .filter((p) => options.partition === undefined || p.partition === options.partition)
+          .map((p) => planReset(target, { partition: p.partition, logStartOffset: p.logStartOffset, logEndOffset: p.logEndOffset, committed: committed.get(p.partition) }))
+        const execute = options.execute === true
+        if (execute) {
+          for (const step of plan) await rv.admin.resetOffsets(groupId, { topic: options.topic, to: { offset: step.next }, partitions: [step.partition] })
+        }
+        for (const step of plan) {
+          if (step.clamped !== undefined) output.err(`${options.topic}-${step.partition}: offset ${step.requested} is outside the log, clamped to the ${step.clamped} ${step.next}`)
+          if (options.json) output.out(jsonLine({ groupId, topic: options.topic, partition: step.partition, committed: step.committed, next: step.next, clamped: step.clamped ?? null, executed: execute }))
+          else output.out(`${options.topic}-${step.partition}  committed ${show(step.committed)}  ->  ${step.next}`)
+        }
+        if (!options.json) output.out(execute ? `committed the new offsets of group "${groupId}"` : 'dry run: nothing changed (--execute commits these offsets)')
       }),
     )
   })

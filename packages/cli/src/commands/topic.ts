@@ -6,6 +6,8 @@
 import type { TopicConfig } from '@rivulet/core'
 import { Command, InvalidArgumentError } from 'commander'
 import type { Output } from '../output.js'
+import { readConfigFile } from './config-file.js'
+import { parseConfigValue } from './config-value.js'
 import { type CommonOptions, type Done, jsonLine, parsePositiveInt, withCommonOptions, withRivulet } from './common.js'
 
 /** `retentionMs=1000` -> ['retentionMs', 1000]; `flush=os` -> ['flush', 'os']. */
@@ -15,44 +17,95 @@ export const parseConfigEntry = (entry: string): readonly [string, unknown] => {
   return [entry.slice(0, at), parseConfigValue(entry.slice(at + 1))]
 }
 
-const parseConfigValue = (text: string): unknown => {
-  if (text === 'true' || text === 'false' || text === 'null') return JSON.parse(text)
-  if (text.trim() !== '' && Number.isFinite(Number(text))) return Number(text)
-  if (/^[[{"]/.test(text)) {
-    try {
-      return JSON.parse(text)
-    } catch {
-      return text
-    }
-  }
-  return text
-}
 
 const formatBytes = (bytes: number): string =>
   bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : bytes < 1024 ** 3 ? `${(bytes / 1024 ** 2).toFixed(1)} MiB` : `${(bytes / 1024 ** 3).toFixed(1)} GiB`
 
+type ConfigEntries = readonly (readonly [string, unknown])[]
+
 interface CreateOptions extends CommonOptions {
   readonly partitions?: number
-  readonly config: readonly (readonly [string, unknown])[]
+  readonly config: ConfigEntries
+  readonly configFile?: string
+  readonly ifNotExists?: boolean
 }
+
+interface AlterOptions extends CommonOptions {
+  readonly partitions?: number
+  readonly config: ConfigEntries
+  readonly configFile?: string
+  readonly deleteConfig: readonly string[]
+}
+
+const configOption = (command: Command): Command =>
+  command
+    .option('--config <key=value>', "a topic config, Kafka's name or Rivulet's: retention.ms=3600000 or retentionMs=3600000 (repeatable)", (entry: string, previous: ConfigEntries) => [...previous, parseConfigEntry(entry)], [])
+    .option('--config-file <file>', 'topic configs from a .properties file (key=value lines) or a JSON object')
+
+/** --config-file's settings, then --config's over them. */
+const configOf = (options: { readonly config: ConfigEntries; readonly configFile?: string }): TopicConfig =>
+  Object.fromEntries([...(options.configFile === undefined ? [] : readConfigFile(options.configFile)), ...options.config]) as TopicConfig
+
+const showConfig = (config: TopicConfig): string => Object.entries(config).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ')
 
 export const topicCommand = (output: Output, done: Done): Command => {
   const topic = new Command('topic').description('create, list, describe and delete topics')
 
   withCommonOptions(
-    topic
-      .command('create')
+    configOption(topic.command('create'))
       .description('create a topic')
       .argument('<name>', 'the topic name')
-      .option('--partitions <n>', "how many partitions (default: the broker's defaultPartitions, as kafka-topics does)", parsePositiveInt('--partitions'))
-      .option('--config <key=value>', 'a topic config override, e.g. retentionMs=3600000 (repeatable)', (entry: string, previous: readonly (readonly [string, unknown])[]) => [...previous, parseConfigEntry(entry)], []),
+      .option('--partitions <n>', "how many partitions (default 1: the broker's defaultPartitions, Kafka's num.partitions)", parsePositiveInt('--partitions'))
+      .option('--if-not-exists', 'a topic that exists already is not an error (it is left as it is)'),
   ).action(async (name: string, options: CreateOptions) => {
-    const config = Object.fromEntries(options.config) as TopicConfig
+    done(
+      await withRivulet(
+        options,
+        output,
+        async (rv) => {
+          const config = configOf(options)
+          const existed = options.ifNotExists === true && (await rv.admin.listTopics()).includes(name)
+          const created = await rv.admin.createTopic(name, { ...(options.partitions === undefined ? {} : { partitions: options.partitions }), config, ifNotExists: options.ifNotExists === true })
+          if (options.json) output.out(jsonLine({ name: created.name, partitions: created.partitionCount, config, created: !existed }))
+          else if (existed) output.out(`topic "${created.name}" exists already, with ${created.partitionCount} partition${created.partitionCount === 1 ? '' : 's'}: left as it is`)
+          else output.out(`created topic "${created.name}" with ${created.partitionCount} partition${created.partitionCount === 1 ? '' : 's'}`)
+        },
+        { create: true },
+      ),
+    )
+  })
+
+  withCommonOptions(
+    configOption(
+      topic
+        .command('alter')
+        .description("add partitions to a topic, or change its configs (kafka-topics --alter, kafka-configs --alter)")
+        .argument('<name>', 'the topic name')
+        .option('--partitions <n>', 'the new partition count (more than now: partitions are never removed)', parsePositiveInt('--partitions'))
+        .option('--delete-config <key>', 'drop a config override, back to the broker default (repeatable)', (key: string, previous: readonly string[]) => [...previous, key], []),
+    ),
+  ).action(async (name: string, options: AlterOptions) => {
     done(
       await withRivulet(options, output, async (rv) => {
-        const created = await rv.admin.createTopic(name, options.partitions === undefined ? { config } : { partitions: options.partitions, config })
-        if (options.json) output.out(jsonLine({ name: created.name, partitions: created.partitionCount, config }))
-        else output.out(`created topic "${created.name}" with ${created.partitionCount} partition${created.partitionCount === 1 ? '' : 's'}`)
+        const changes: Record<string, unknown> = { ...configOf(options) }
+        for (const key of options.deleteConfig) changes[key] = null
+        if (options.partitions === undefined && Object.keys(changes).length === 0) {
+          throw new InvalidArgumentError('nothing to alter: give --partitions, --config, --config-file or --delete-config')
+        }
+        const before = await rv.admin.describeTopic(name)
+        if (options.partitions !== undefined && options.partitions < before.partitions.length) {
+          throw new InvalidArgumentError(`topic "${name}" has ${before.partitions.length} partitions: partitions can be added, never removed (asked for ${options.partitions})`)
+        }
+        if (options.partitions !== undefined && options.partitions > before.partitions.length) await rv.admin.createPartitions(name, options.partitions)
+        if (Object.keys(changes).length > 0) await rv.admin.alterTopicConfig(name, changes as TopicConfig)
+        const after = await rv.admin.describeTopic(name)
+        if (options.json) {
+          output.out(jsonLine({ name, partitions: { before: before.partitions.length, after: after.partitions.length }, overrides: { before: before.overrides, after: after.overrides } }))
+          return
+        }
+        if (after.partitions.length !== before.partitions.length) output.out(`topic "${name}": partitions ${before.partitions.length} -> ${after.partitions.length}`)
+        else if (options.partitions !== undefined) output.out(`topic "${name}": already has ${after.partitions.length} partitions`)
+        if (Object.keys(changes).length > 0) output.out(`topic "${name}": overrides ${showConfig(before.overrides) || '(none)'} -> ${showConfig(after.overrides) || '(none)'}`)
       }),
     )
   })
@@ -60,7 +113,9 @@ export const topicCommand = (output: Output, done: Done): Command => {
   withCommonOptions(topic.command('list').description('list the topics')).action(async (options: CommonOptions) => {
     done(
       await withRivulet(options, output, async (rv) => {
-        for (const name of await rv.admin.listTopics()) output.out(options.json ? jsonLine({ name }) : name)
+        const names = await rv.admin.listTopics()
+        if (names.length === 0) output.out(options.json ? '[]' : 'no topics')
+        for (const name of names) output.out(options.json ? jsonLine({ name }) : name)
       }),
     )
   })
