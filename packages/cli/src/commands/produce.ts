@@ -116,7 +116,7 @@ const inputOf = (options: ProduceOptions, output: Output): { input: NodeJS.Reada
     return { input: createReadStream(options.file), size }
   }
   if (output.input === undefined) throw new InvalidArgumentError('no --value or --file given and no stdin to read records from')
-  return { input: output.input, size: undefined }
+  return { input: output.input, size: output.inputBytes }
 }
 
 /** One line handed to the producer, with its number for the report. */

@@ -11,6 +11,8 @@ export interface Run {
   readonly code: number
   readonly out: string[]
   readonly err: string[]
+  /** Everything written to stdout, newlines included. */
+  readonly stdout: string
   /** `out` parsed as JSON lines. */
   readonly json: Record<string, unknown>[]
 }
@@ -32,10 +34,16 @@ export const useDataDir = () => {
     const rivulet = async (args: readonly string[], options: RunOptions = {}): Promise<Run> => {
       const out: string[] = []
       const err: string[] = []
+      let stdout = ''
       const output: Output = {
         out: (line) => {
           out.push(line)
+          stdout += `${line}\n`
           options.onOut?.(line)
+        },
+        write: (text) => {
+          stdout += text
+          for (const line of text.split('\n').slice(0, -1)) out.push(line)
         },
         err: (line) => err.push(line),
         input: Readable.from(options.stdin === undefined ? [] : Array.isArray(options.stdin) ? options.stdin : [options.stdin]),
@@ -43,7 +51,7 @@ export const useDataDir = () => {
       }
       const code = await runCli([...args, '--data-dir', dataDir], output)
       const json = code === 0 && args.includes('--json') ? out.map((line) => JSON.parse(line) as Record<string, unknown>) : []
-      return { code, out, err, json }
+      return { code, out, err, stdout, json }
     }
     return { dataDir, rivulet }
   }

@@ -71,6 +71,9 @@ describe('rivulet consume', () => {
     expect(human.out).toEqual([expect.stringMatching(/^partition=0 offset=0 timestamp=\d+ key=k1 value=v1 headers=source=web,trace=7$/)])
     const formatted = await cli.rivulet(['consume', 'orders', '--from-beginning', '-e', '-f', '%t %p %o %k %s %K %S %h\\n'])
     expect(formatted.out).toEqual(['orders 0 0 k1 v1 2 2 source=web,trace=7'])
+    await cli.rivulet(['produce', 'orders', '--value', 'v2'])
+    // Exactly what the format says, as kcat: without \n the records run together.
+    expect((await cli.rivulet(['consume', 'orders', '--from-beginning', '-e', '-f', '%s'])).stdout).toBe('v1v2')
     const json = await cli.rivulet(['consume', 'orders', '--from-beginning', '-e', '--json'])
     expect(json.json[0]!.headers).toEqual([{ key: 'source', value: 'web' }, { key: 'trace', value: '7' }])
     const bad = await cli.rivulet(['consume', 'orders', '-e', '-f', '%t %Q'])

@@ -121,7 +121,9 @@ const consume = async (rv: Rivulet, topic: string, spec: StartSpec, flags: Consu
     const subscription = records.subscribe({
       next: (record: ConsumerRecord) => {
         const line = printer(record)
-        output.out(line.endsWith('\n') ? line.slice(0, -1) : line)
+        // A format prints exactly what it says, as kcat's: its own \n ends the line, or none does.
+        if (flags.format !== undefined && output.write !== undefined) output.write(line)
+        else output.out(flags.format !== undefined && line.endsWith('\n') ? line.slice(0, -1) : line)
         printed++
         armIdle()
         const reachedNow = tracker.advance(record.partition, record.offset + 1n)
