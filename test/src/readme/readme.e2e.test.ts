@@ -22,6 +22,10 @@ const shellBlocks = rest.filter((b) => b.language === 'sh')
 const tsx = join(root, 'node_modules', '.bin', 'tsx')
 const tsc = join(root, 'node_modules', '.bin', 'tsc')
 
+// As a user's terminal-less run: Nx sets FORCE_COLOR for its tasks, which would colour console.log.
+const { FORCE_COLOR: _forced, ...inherited } = process.env
+const childEnv = { ...inherited, NO_COLOR: '1' }
+
 const dirs: string[] = []
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
@@ -74,7 +78,7 @@ describe('README', () => {
     expect(program[0]).toBe('tsx')
     const dataDir = join(project(), 'data')
     for (let pass = 0; pass < 2; pass++) {
-      const { stdout } = await run(tsx, [...program.slice(1), dataDir], { cwd: root })
+      const { stdout } = await run(tsx, [...program.slice(1), dataDir], { cwd: root, env: childEnv })
       expect(stdout).toMatch(/records in "orders"/)
     }
   })
@@ -93,11 +97,11 @@ describe('README', () => {
     it(`runs the TypeScript block at line ${block.line} twice in a fresh directory`, async () => {
       const dir = project()
       writeFileSync(join(dir, 'main.mts'), block.code)
-      const first = await run(tsx, ['main.mts'], { cwd: dir }).catch((error) => {
+      const first = await run(tsx, ['main.mts'], { cwd: dir, env: childEnv }).catch((error) => {
         throw failureOf(block, error)
       })
       expectOutput(block, first.stdout)
-      await run(tsx, ['main.mts'], { cwd: dir }).catch((error) => {
+      await run(tsx, ['main.mts'], { cwd: dir, env: childEnv }).catch((error) => {
         throw failureOf(block, error)
       })
     })
@@ -111,7 +115,7 @@ describe('README', () => {
       writeFileSync(shim, `#!/bin/sh\nexec node ${JSON.stringify(join(root, 'packages/cli/bin/rivulet.js'))} "$@"\n`)
       chmodSync(shim, 0o755)
       const script = `set -euo pipefail\nmkdir -p ${JSON.stringify(bin)}\nln -s ${JSON.stringify(shim)} ${JSON.stringify(join(bin, 'rivulet'))}\nexport PATH=${JSON.stringify(bin)}:"$PATH"\n${block.code}`
-      const { stdout } = await run('bash', ['-c', script], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } }).catch((error) => {
+      const { stdout } = await run('bash', ['-c', script], { cwd: dir, env: childEnv }).catch((error) => {
         throw failureOf(block, error)
       })
       expectOutput(block, stdout)
