@@ -121,7 +121,11 @@ export const groupCommand = (output: Output, done: Done): Command => {
           .map((p) => planReset(target, { partition: p.partition, logStartOffset: p.logStartOffset, logEndOffset: p.logEndOffset, committed: committed.get(p.partition) }))
         const execute = options.execute === true
         if (execute) {
-          for (const step of plan) await rv.admin.resetOffsets(groupId, { topic: options.topic, to: { offset: step.next }, partitions: [step.partition] })
+          // One commit for every partition when they go to one place: a failure moves none of them.
+          // A shift differs per partition, so it is one commit per distinct target.
+          const byTarget = new Map<bigint, number[]>()
+          for (const step of plan) byTarget.set(step.next, [...(byTarget.get(step.next) ?? []), step.partition])
+          for (const [offset, partitions] of byTarget) await rv.admin.resetOffsets(groupId, { topic: options.topic, to: { offset }, partitions })
         }
         for (const step of plan) {
           if (step.clamped !== undefined) output.err(`${options.topic}-${step.partition}: offset ${step.requested} is outside the log, clamped to the ${step.clamped} ${step.next}`)

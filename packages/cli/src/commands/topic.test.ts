@@ -119,6 +119,10 @@ describe('rivulet topic, Kafka habits and a typo in --data-dir', () => {
     const fewer = await rivulet(['topic', 'alter', 'orders', '--partitions', '1'])
     expect([fewer.code, fewer.err]).toEqual([1, ['error: topic "orders" has 3 partitions: partitions can be added, never removed (asked for 1)']])
     expect((await rivulet(['topic', 'alter', 'orders'])).err[0]).toMatch(/nothing to alter/)
+    // kafka-topics' --topic works for every topic command.
+    expect((await rivulet(['topic', 'describe', '--topic', 'orders', '--json'])).json[0]!.name).toBe('orders')
+    expect((await rivulet(['topic', 'delete', '--topic', 'orders', 'other'])).err).toEqual(['error: two topics given: "other" and --topic "orders"'])
+    expect((await rivulet(['topic', 'delete', '--topic', 'orders'])).out).toEqual(['deleted topic "orders"'])
   })
 
   it('read-only commands on a missing data directory fail by name and create nothing; a file there is refused too', async () => {

@@ -24,6 +24,7 @@ const formatBytes = (bytes: number): string =>
 type ConfigEntries = readonly (readonly [string, unknown])[]
 
 interface CreateOptions extends CommonOptions {
+  readonly topic?: string
   readonly partitions?: number
   readonly config: ConfigEntries
   readonly configFile?: string
@@ -31,6 +32,7 @@ interface CreateOptions extends CommonOptions {
 }
 
 interface AlterOptions extends CommonOptions {
+  readonly topic?: string
   readonly partitions?: number
   readonly config: ConfigEntries
   readonly configFile?: string
@@ -49,15 +51,29 @@ const configOf = (options: { readonly config: ConfigEntries; readonly configFile
 const showConfig = (config: TopicConfig): string => Object.entries(config).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ')
 
 export const topicCommand = (output: Output, done: Done): Command => {
+  /** The topic as `<name>` or kafka-topics' `--topic <name>`: one of them, or both the same. */
+  const named =
+    <O extends { readonly topic?: string }>(run: (name: string, options: O) => Promise<void>) =>
+    async (positional: string | undefined, options: O): Promise<void> => {
+      const name = positional ?? options.topic
+      if (name === undefined) return void (output.err('error: give the topic name: as an argument or --topic <name>'), done(1))
+      if (positional !== undefined && options.topic !== undefined && positional !== options.topic) {
+        return void (output.err(`error: two topics given: "${positional}" and --topic "${options.topic}"`), done(1))
+      }
+      await run(name, options)
+    }
+  const nameArgument = (command: Command): Command => command.argument('[name]', 'the topic name (or --topic)').option('--topic <name>', "the topic name (kafka-topics' spelling)")
+
   const topic = new Command('topic').description('create, list, describe and delete topics')
 
   withCommonOptions(
     configOption(topic.command('create'))
       .description('create a topic')
-      .argument('<name>', 'the topic name')
+      .argument('[name]', 'the topic name (or --topic)')
+      .option('--topic <name>', "the topic name (kafka-topics' spelling)")
       .option('--partitions <n>', "how many partitions (default 1: the broker's defaultPartitions, Kafka's num.partitions)", parsePositiveInt('--partitions'))
       .option('--if-not-exists', 'a topic that exists already is not an error (it is left as it is)'),
-  ).action(async (name: string, options: CreateOptions) => {
+  ).action(named(async (name: string, options: CreateOptions) => {
     done(
       await withRivulet(
         options,
@@ -73,18 +89,19 @@ export const topicCommand = (output: Output, done: Done): Command => {
         { create: true },
       ),
     )
-  })
+  }))
 
   withCommonOptions(
     configOption(
       topic
         .command('alter')
         .description("add partitions to a topic, or change its configs (kafka-topics --alter, kafka-configs --alter)")
-        .argument('<name>', 'the topic name')
+        .argument('[name]', 'the topic name (or --topic)')
+        .option('--topic <name>', "the topic name (kafka-topics' spelling)")
         .option('--partitions <n>', 'the new partition count (more than now: partitions are never removed)', parsePositiveInt('--partitions'))
         .option('--delete-config <key>', 'drop a config override, back to the broker default (repeatable)', (key: string, previous: readonly string[]) => [...previous, key], []),
     ),
-  ).action(async (name: string, options: AlterOptions) => {
+  ).action(named(async (name: string, options: AlterOptions) => {
     done(
       await withRivulet(options, output, async (rv) => {
         const changes: Record<string, unknown> = { ...configOf(options) }
@@ -108,7 +125,7 @@ export const topicCommand = (output: Output, done: Done): Command => {
         if (Object.keys(changes).length > 0) output.out(`topic "${name}": overrides ${showConfig(before.overrides) || '(none)'} -> ${showConfig(after.overrides) || '(none)'}`)
       }),
     )
-  })
+  }))
 
   withCommonOptions(topic.command('list').description('list the topics')).action(async (options: CommonOptions) => {
     done(
@@ -120,8 +137,8 @@ export const topicCommand = (output: Output, done: Done): Command => {
     )
   })
 
-  withCommonOptions(topic.command('describe').description("a topic's config and partitions (log start/end offsets, size)").argument('<name>', 'the topic name')).action(
-    async (name: string, options: CommonOptions) => {
+  withCommonOptions(nameArgument(topic.command('describe').description("a topic's config and partitions (log start/end offsets, size)"))).action(
+    named(async (name: string, options: CommonOptions & { readonly topic?: string }) => {
       done(
         await withRivulet(options, output, async (rv) => {
           const description = await rv.admin.describeTopic(name)
@@ -144,17 +161,17 @@ export const topicCommand = (output: Output, done: Done): Command => {
           }
         }),
       )
-    },
+    }),
   )
 
-  withCommonOptions(topic.command('delete').description('delete a topic and its logs').argument('<name>', 'the topic name')).action(async (name: string, options: CommonOptions) => {
+  withCommonOptions(nameArgument(topic.command('delete').description('delete a topic and its logs'))).action(named(async (name: string, options: CommonOptions & { readonly topic?: string }) => {
     done(
       await withRivulet(options, output, async (rv) => {
         await rv.admin.deleteTopic(name)
         output.out(options.json ? jsonLine({ name, deleted: true }) : `deleted topic "${name}"`)
       }),
     )
-  })
+  }))
 
   return topic
 }
