@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { encodeRecordBatch, Log } from '@rivulet/storage'
+import { encodeRecordBatch, Log } from '@rivulet/core/internal'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Output } from './output.js'
 import { runCli, VERSION } from './program.js'

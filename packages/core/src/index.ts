@@ -16,7 +16,7 @@ export type { BrokerMessage, ProducerIdentity, TopicConfig, TopicDescription, To
 export type { Acks, FetchResult, OffsetSpec, PartitionDescription, PartitionMessage, ProduceResult } from './partition/partition-protocol.js'
 export { brokerPath, startBroker } from './broker/broker-actor.js'
 export type { BrokerOptions } from './broker/broker-actor.js'
-export { type BrokerLogger, consoleBrokerLogger } from './broker/broker-logger.js'
+export { type BrokerLogger, consoleBrokerLogger } from './broker-logger.js'
 export { decodeBrokerConfig } from './broker/broker-config.js'
 export type { BrokerConfig, BrokerConfigInput } from './broker/broker-config.js'
 export {
@@ -40,7 +40,7 @@ export * from './group/group-errors.js'
 export type { GroupDescription } from './group/group-coordinator.js'
 export type { GroupMessage } from './group/group-protocol.js'
 export type { GroupListing } from './broker/broker-protocol.js'
-export { InternalTopicError } from './broker/broker-errors.js'
+export { InternalTopicError } from './internal-topics.js'
 // The storage errors a client can meet through the broker (offsets out of range, bad config...).
 export {
   CorruptRecordBatchError,

@@ -7,3 +7,4 @@ export { readTopicRegistry, topicRegistryFile, writeTopicRegistry } from './brok
 export { localConnection, lookupPartitionRef } from './client/local-connection.js'
 export { Mailbox } from './actor/mailbox.js'
 export { lockDataDir } from './data-dir-lock.js'
+export * from './log-tools.js'

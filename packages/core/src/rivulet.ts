@@ -7,7 +7,7 @@ import { ActorSystem } from './actor/actor-system.js'
 import { startBroker } from './broker/broker-actor.js'
 import { decodeBrokerConfig, type BrokerConfigInput } from './broker/broker-config.js'
 import { InvalidBrokerConfigError } from './broker/broker-errors.js'
-import type { BrokerLogger } from './broker/broker-logger.js'
+import type { BrokerLogger } from './broker-logger.js'
 import { Admin } from './client/admin.js'
 import type { ClusterConnection } from './client/cluster-connection.js'
 import { Consumer } from './client/consumer.js'
@@ -16,6 +16,7 @@ import type { GroupConsumerOptionsInput } from './client/group-options.js'
 import { localConnection } from './client/local-connection.js'
 import type { ConsumerOptionsInput, ProducerOptionsInput } from './client/options.js'
 import { Producer } from './client/producer.js'
+import { producerDeadLetters } from './client/producer-dead-letters.js'
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js'
 import { ClosedError, DataDirNotADirectoryError, NoDataDirError } from './errors.js'
 import { statSync } from 'node:fs'
@@ -115,8 +116,11 @@ export class Rivulet {
   consumer(options?: ConsumerOptionsInput): Consumer
   consumer(options?: ConsumerOptionsInput | GroupConsumerOptionsInput): Consumer | GroupConsumer {
     this.ensureOpen('consumer')
+    const deadLetters = producerDeadLetters(this.connection)
     const consumer =
-      options !== undefined && 'groupId' in options ? new GroupConsumer(this.connection, options) : new Consumer(this.connection, options)
+      options !== undefined && 'groupId' in options
+        ? new GroupConsumer(this.connection, options, deadLetters)
+        : new Consumer(this.connection, options, deadLetters)
     this.consumers.add(consumer)
     return consumer
   }

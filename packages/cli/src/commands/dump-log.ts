@@ -5,7 +5,7 @@
  */
 import { openSync, closeSync, readdirSync, readSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { checkBatchAt, readBatchHeader, RecordCursor } from '@rivulet/storage'
+import { checkBatchAt, readBatchHeader, RecordCursor } from '@rivulet/core/internal'
 import type { Output } from '../output.js'
 
 export interface DumpLogOptions {

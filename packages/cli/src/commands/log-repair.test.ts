@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Rivulet } from '@rivulet/core'
-import { batchSizeAt, CRC_AT, encodeRecordBatch, Log } from '@rivulet/storage'
+import { batchSizeAt, CRC_AT, encodeRecordBatch, Log } from '@rivulet/core/internal'
 import { afterEach, expect, it } from 'vitest'
 import type { Output } from '../output.js'
 import { runCli } from '../program.js'

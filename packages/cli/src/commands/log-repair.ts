@@ -2,14 +2,13 @@
  * `rivulet log repair <partition-dir> [--dry-run | --execute]`: the operator's way out of a
  * LogCorruptedError. The dry run (the default) reads the log and prints what the repair would do:
  * the damaged file and byte position, the offsets kept, the bytes moved aside and the offset the
- * next append will get. --execute does it (see repair.ts in @rivulet/storage): damaged bytes go to
+ * next append will get. --execute does it (see repair.ts in packages/storage): damaged bytes go to
  * a side file beside the segment, never deleted. Exit codes: 0 nothing damaged or repaired, 1 an
  * error (nothing was changed), 2 damage found by a dry run.
  */
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { lockDataDir } from '@rivulet/core/internal'
-import { type CleanupPolicy, type LogRepairPlan, planLogRepair, repairLog } from '@rivulet/storage'
+import { type CleanupPolicy, lockDataDir, type LogRepairPlan, planLogRepair, repairLog } from '@rivulet/core/internal'
 import { Command, InvalidArgumentError } from 'commander'
 import type { Output } from '../output.js'
 import type { Done } from './common.js'

@@ -12,7 +12,7 @@ import { batchOf, idempotentBatch, recordsIn, tempDir } from '../partition/test-
 import { InvalidTopicNameError } from '../topic-name.js'
 import { thrownBy } from '../test-support/thrown.js'
 import { type BrokerOptions, brokerPath, startBroker } from './broker-actor.js'
-import type { BrokerLogger } from './broker-logger.js'
+import type { BrokerLogger } from '../broker-logger.js'
 import { recordingLogger } from './test-support/recording-logger.js'
 import type { BrokerConfigInput } from './broker-config.js'
 import { CorruptClusterFileError, TopicNameCollisionError } from './broker-errors.js'

@@ -33,7 +33,8 @@ import type { ActorSystem } from '../actor/actor-system.js'
 import { Supervision } from '../actor/supervision.js'
 import { InvalidPartitionCountError, TopicExistsError, UnknownTopicError } from '../errors.js'
 import type { TopicsSnapshot } from '../group/group-coordinator-actor.js'
-import { isInternalTopic, OFFSETS_TOPIC, offsetsTopicConfig } from '../group/offsets-topic.js'
+import { OFFSETS_TOPIC, offsetsTopicConfig } from '../group/offsets-topic.js'
+import { InternalTopicError, isInternalTopic } from '../internal-topics.js'
 import {
   type OpenedPartition,
   openPartition,
@@ -45,8 +46,8 @@ import {
 import type { PartitionMessage } from '../partition/partition-protocol.js'
 import { topicNamesCollide, validateTopicName } from '../topic-name.js'
 import { type BrokerConfig, type BrokerConfigInput, decodeBrokerConfig } from './broker-config.js'
-import { type BrokerLogger, consoleBrokerLogger } from './broker-logger.js'
-import { InternalTopicError, TooManyPartitionsError, TopicCreationFailedError, TopicNameCollisionError } from './broker-errors.js'
+import { type BrokerLogger, consoleBrokerLogger } from '../broker-logger.js'
+import { TooManyPartitionsError, TopicCreationFailedError, TopicNameCollisionError } from './broker-errors.js'
 import type { BrokerMessage, ProducerIdentity, TopicDescription, TopicMetadata } from './broker-protocol.js'
 import { type BrokerState, loadBrokerState, recordOf, type Topic } from './broker-state.js'
 import { checkDescriptorLimit } from './descriptor-limit.js'

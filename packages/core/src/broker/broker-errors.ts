@@ -33,21 +33,6 @@ export class TopicNameCollisionError extends Data.TaggedError('TopicNameCollisio
 }
 
 /**
- * A change to a topic the broker keeps for itself (its name starts with `__`, e.g.
- * `__consumer_offsets`): users may read and describe it, not create, delete, grow, reconfigure or
- * produce to it (its coordinator writes it).
- */
-export class InternalTopicError extends Data.TaggedError('InternalTopicError')<{
-  readonly topic: string
-  readonly operation: 'create' | 'delete' | 'create partitions' | 'alter config' | 'produce'
-}> {
-  override get message(): string {
-    const what = { create: 'create', delete: 'delete', 'create partitions': 'add partitions to', 'alter config': 'alter the config of', produce: 'produce to' }
-    return `cannot ${what[this.operation]} topic "${this.topic}": names starting with "__" are reserved for the broker's internal topics`
-  }
-}
-
-/**
  * `__cluster/topics.json` is missing or damaged and the partition directories cannot stand in for
  * it: `file` (a directory's `partition.metadata`) is missing, unreadable or disagrees with another.
  */

@@ -11,7 +11,7 @@ import { decodeLogConfig, type LogConfig, type LogConfigInput } from '@rivulet/s
 import { partitionLogDir } from '../partition/partition-actor.js'
 import type { BrokerConfig } from './broker-config.js'
 import { CorruptClusterFileError, PartitionDirectoryMismatchError } from './broker-errors.js'
-import type { BrokerLogger } from './broker-logger.js'
+import type { BrokerLogger } from '../broker-logger.js'
 import {
   holdsRecords,
   listPartitionDirs,

@@ -6,7 +6,7 @@
  * fails with EMFILE.
  */
 import { readFileSync } from 'node:fs'
-import type { BrokerLogger } from './broker-logger.js'
+import type { BrokerLogger } from '../broker-logger.js'
 
 export const DESCRIPTORS_PER_PARTITION = 3
 /** Sockets, the process's own files, the broker's files, a few closed segments. */

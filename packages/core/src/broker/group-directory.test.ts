@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { actorPath } from '../actor/actor-path.js'
 import { InvalidGroupIdError } from '../group/group-errors.js'
 import { OFFSETS_TOPIC } from '../group/offsets-topic.js'
-import { committedText, converge, describeOf, offsets, OFFSETS_PARTITIONS, startGroupCluster, TestMember } from '../group/test-support/group-cluster.js'
+import { OFFSETS_PARTITIONS, startGroupCluster } from './test-support/group-cluster.js'
+import { committedText, converge, describeOf, offsets, TestMember } from '../group/test-support/test-member.js'
 import { settled } from '../partition/test-support/partition-client.js'
-import { InternalTopicError } from './broker-errors.js'
+import { InternalTopicError } from '../internal-topics.js'
 import type { TopicConfig } from './broker-protocol.js'
 
 const cleanups: (() => unknown)[] = []

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type PendingRecord, type PartitionQueue, RecordAccumulator, type RecordSink } from './accumulator.js'
+import { keyedPartition } from '../partitioning/murmur2.js'
 import { InvalidPartitionChoiceError } from './errors.js'
-import { createDefaultPartitioner, keyedPartition, type Partitioner } from './partitioner.js'
+import { createDefaultPartitioner, type Partitioner } from './partitioner.js'
 
 const sink: RecordSink = { delivered: () => undefined, failed: () => undefined }
 

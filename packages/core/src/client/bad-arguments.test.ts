@@ -1,7 +1,7 @@
 // Item 11 of issue 7: arguments of the client calls that used to reach a raw TypeError, or be
 // taken silently, each refused with a typed error naming the argument and what is allowed.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { InternalTopicError } from '../broker/broker-errors.js'
+import { InternalTopicError } from '../internal-topics.js'
 import { OFFSETS_TOPIC } from '../group/offsets-topic.js'
 import { partitionPath } from '../partition/partition-actor.js'
 import { Admin } from './admin.js'

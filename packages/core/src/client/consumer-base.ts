@@ -1,14 +1,14 @@
 /**
  * What the plain consumer and the group consumer share: the partitions their subscriptions read
  * (each read by at most one at a time, so pause, resume and seek name it unambiguously), the
- * counters, where reading starts, and the dead-letter producer for records that do not decode.
+ * counters, where reading starts, and the dead-letter sink for records that do not decode.
  */
 import type { ClusterConnection } from './cluster-connection.js'
-import { InvalidArgumentError, PartitionAssignmentError } from './errors.js'
+import type { DeadLetterSink } from './dead-letter-sink.js'
+import { InvalidArgumentError, InvalidClientOptionError, PartitionAssignmentError } from './errors.js'
 import { MetadataCache } from './metadata.js'
 import type { ConsumerOptions } from './options.js'
 import type { PartitionFeed, StartPosition } from './partition-feed.js'
-import { Producer } from './producer.js'
 import type { RawRecord } from './record-decoder.js'
 import { partitionKey, type TopicPartition } from './records.js'
 import type { ConsumerCounters, ConsumerStats, ConsumerSubscription, SubscriptionContext } from './subscription.js'
@@ -34,13 +34,20 @@ export abstract class ConsumerBase {
   protected readonly context: SubscriptionContext
   protected closing: Promise<void> | undefined = undefined
   private readonly counters: ConsumerCounters = { fetches: 0, fetchedBytes: 0, records: 0, bufferedBytes: 0, peakBufferedBytes: 0 }
-  private deadLetterProducer: Producer | undefined = undefined
+  private readonly deadLetters: DeadLetterSink | undefined
 
+  /** `deadLetters` is where records that do not decode go; needed with `onDecodeError: { deadLetterTopic }`. */
   constructor(
     protected readonly connection: ClusterConnection,
     options: ConsumerOptions,
+    deadLetters: DeadLetterSink | undefined,
   ) {
+    if (typeof options.onDecodeError === 'object' && deadLetters === undefined) {
+      const reason = 'a dead-letter topic needs a dead-letter sink to send through (Rivulet.consumer() gives one)'
+      throw new InvalidClientOptionError({ client: 'consumer', option: 'onDecodeError', value: options.onDecodeError, reason })
+    }
     this.options = options
+    this.deadLetters = deadLetters
     this.metadata = new MetadataCache(connection, { requestTimeoutMs: options.requestTimeoutMs, maxAgeMs: 300_000, autoCreate: false })
     this.context = {
       options,
@@ -105,7 +112,7 @@ export abstract class ConsumerBase {
 
   /** Dead letters already handed over are sent. */
   protected closeDeadLetters(): Promise<void> {
-    return this.deadLetterProducer?.close() ?? Promise.resolve()
+    return this.deadLetters?.close() ?? Promise.resolve()
   }
 
   /**
@@ -156,8 +163,8 @@ export abstract class ConsumerBase {
   /** Sends a record that did not decode, as it was fetched, with headers saying why. */
   private async deadLetter(record: RawRecord, error: unknown): Promise<void> {
     const policy = this.options.onDecodeError
-    if (typeof policy !== 'object') throw new Error('dead letter without a deadLetterTopic')
-    this.deadLetterProducer ??= new Producer(this.connection, { lingerMs: 0 })
+    // The constructor refused a dead-letter topic without a sink, and only that policy gets here.
+    if (typeof policy !== 'object' || this.deadLetters === undefined) throw new Error('dead letter without a deadLetterTopic')
     const target = (error as { readonly target?: unknown } | null)?.target
     const headers = [
       ...record.headers,
@@ -167,7 +174,7 @@ export abstract class ConsumerBase {
       { key: 'rivulet.error.target', value: typeof target === 'string' ? target : 'record' },
       { key: 'rivulet.error.message', value: error instanceof Error ? error.message : String(error) },
     ]
-    await this.deadLetterProducer.send(policy.deadLetterTopic, { key: record.key, value: record.value, headers, timestamp: record.timestamp })
+    await this.deadLetters.send(policy.deadLetterTopic, { key: record.key, value: record.value, headers, timestamp: record.timestamp })
     this.options.logger.warn(`sent record ${record.offset} of ${partitionKey(record.topic, record.partition)} to ${policy.deadLetterTopic}`, {
       topic: record.topic,
       partition: record.partition,

@@ -6,9 +6,11 @@ import { DeserializationError } from '../serde/errors.js'
 import { Serde } from '../serde/serde.js'
 import { Admin } from './admin.js'
 import { Consumer } from './consumer.js'
-import { NotAConsumerRecordError, PartitionOffsetOutOfRangeError, RecordDecodeError } from './errors.js'
+import type { DeadLetter, DeadLetterSink } from './dead-letter-sink.js'
+import { InvalidClientOptionError, NotAConsumerRecordError, PartitionOffsetOutOfRangeError, RecordDecodeError } from './errors.js'
 import { processed } from './operators/processed.js'
 import { Producer } from './producer.js'
+import { producerDeadLetters } from './producer-dead-letters.js'
 import type { ConsumerRecord } from './records.js'
 import { parkedFetch, readPartition, startTestCluster, type TestCluster, type TrackedFetch, trackingFetches } from './test-support/cluster.js'
 import { topic } from './topic.js'
@@ -28,8 +30,8 @@ const setup = async (partitions = 1, config = {}) => {
   const admin = new Admin(cluster.connection)
   await admin.createTopic('t', { partitions, config })
   const producer = new Producer(cluster.connection, { lingerMs: 0 })
-  const consumer = (options = {}) => {
-    const made = new Consumer(cluster.connection, { fetchMaxWaitMs: 50, ...options })
+  const consumer = (options = {}, deadLetters: DeadLetterSink = producerDeadLetters(cluster.connection)) => {
+    const made = new Consumer(cluster.connection, { fetchMaxWaitMs: 50, ...options }, deadLetters)
     consumers.push(made)
     return made
   }
@@ -217,6 +219,26 @@ describe('Consumer: records that do not decode', () => {
     const headers = Object.fromEntries(dead.headers.map((h) => [h.key, h.value]))
     expect(headers).toMatchObject({ 'rivulet.error.topic': 't', 'rivulet.error.partition': '0', 'rivulet.error.offset': '1', 'rivulet.error.target': 'value' })
     expect(headers['rivulet.error.message']).toMatch(/cannot deserialize the value/)
+  })
+
+  it('hands a dead letter to the sink it was given, and closes the sink with the consumer', async () => {
+    const { consumer } = await withBadRecord()
+    const sent: [string, DeadLetter][] = []
+    let closed = 0
+    const sink: DeadLetterSink = {
+      send: async (topic, record) => void sent.push([topic, record]),
+      close: async () => void closed++,
+    }
+    const c = consumer({ onDecodeError: { deadLetterTopic: 'elsewhere' }, logger: { warn: () => undefined } }, sink)
+    await firstValueFrom(c.subscribe(readings, { from: 'earliest' }).pipe(take(2), toArray()))
+    expect(sent.map(([topic, record]) => [topic, record.key?.toString(), record.value?.toString()])).toEqual([['elsewhere', 'b', 'not json']])
+    await c.close()
+    expect(closed).toBe(1)
+  })
+
+  it('refuses a dead-letter topic with no sink to send through', async () => {
+    const { cluster } = await setup()
+    expect(() => new Consumer(cluster.connection, { onDecodeError: { deadLetterTopic: 'dlt' } })).toThrow(InvalidClientOptionError)
   })
 
   it('a dead-letter send that fails errors the Observable: nothing is dropped silently', async () => {

@@ -14,6 +14,7 @@ import { InvalidArgumentError } from './errors.js'
 import { isAcknowledgingSubscription } from './acknowledgement.js'
 import type { ClusterConnection } from './cluster-connection.js'
 import type { ConsumedRecord } from './consumed-record.js'
+import type { DeadLetterSink } from './dead-letter-sink.js'
 import { ConsumerBase, type SeekTo, type StartFrom } from './consumer-base.js'
 import { type ConsumerOptionsInput, decodeConsumerOptions } from './options.js'
 import { RecordIterator } from './record-iterator.js'
@@ -41,8 +42,8 @@ export type RecordOf<T extends TopicLike> = T extends unknown ? ConsumerRecord<K
 export type { ConsumerStats }
 
 export class Consumer extends ConsumerBase {
-  constructor(connection: ClusterConnection, options?: ConsumerOptionsInput) {
-    super(connection, decodeConsumerOptions(options))
+  constructor(connection: ClusterConnection, options?: ConsumerOptionsInput, deadLetters?: DeadLetterSink) {
+    super(connection, decodeConsumerOptions(options), deadLetters)
   }
 
   /** Every partition of the topics (as many as they have when the subscription starts). */

@@ -20,6 +20,7 @@ import { ClosedError } from '../errors.js'
 import { isAcknowledgingSubscription } from './acknowledgement.js'
 import type { ClusterConnection } from './cluster-connection.js'
 import type { ConsumedRecord } from './consumed-record.js'
+import type { DeadLetterSink } from './dead-letter-sink.js'
 import { ConsumerBase } from './consumer-base.js'
 import type { RecordOf } from './consumer.js'
 import { CoordinatorLink } from './coordinator-link.js'
@@ -50,9 +51,9 @@ export class GroupConsumer extends ConsumerBase {
   private member: GroupMember | undefined = undefined
   private readonly leaving = new Set<Promise<void>>()
 
-  constructor(connection: ClusterConnection, options: GroupConsumerOptionsInput) {
+  constructor(connection: ClusterConnection, options: GroupConsumerOptionsInput, deadLetters?: DeadLetterSink) {
     const decoded = decodeGroupConsumerOptions(options)
-    super(connection, decoded)
+    super(connection, decoded, deadLetters)
     this.rebalances$ = this.events.asObservable()
     this.host = {
       options: decoded,

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module'
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { createDefaultPartitioner, keyedPartition, murmur2, toPositive } from './partitioner.js'
+import { keyedPartition } from '../partitioning/murmur2.js'
+import { createDefaultPartitioner } from './partitioner.js'
 
 // KafkaJS 2.x's DefaultPartitioner is Java-compatible: the oracle for keyed records.
 const require = createRequire(import.meta.url)
@@ -13,32 +14,6 @@ type KafkaJsPartitioner = (args: {
 const { Partitioners } = require('kafkajs') as { Partitioners: { DefaultPartitioner: () => KafkaJsPartitioner } }
 const kafkaJs = Partitioners.DefaultPartitioner()
 const metadata = (count: number) => Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0 }))
-
-describe('murmur2', () => {
-  it.each([
-    // Values of Kafka's Java Utils.murmur2 for these UTF-8 keys.
-    ['21', -973932308],
-    ['foobar', -790332482],
-    ['a-little-bit-long-string', -985981536],
-    ['a-little-bit-longer-string', -1486304829],
-    ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
-    ['abc', 479470107],
-    ['1', -1993445489],
-    ['12', 126087238],
-    ['123', -267702483],
-    ['1234', -1614185708],
-    ['12345', -1188365604],
-    ['', 275646681],
-  ])('murmur2(%j) = %i', (key, hash) => {
-    expect(murmur2(Buffer.from(key, 'utf8'))).toBe(hash)
-  })
-
-  it('toPositive clears the sign bit', () => {
-    expect(toPositive(-1)).toBe(0x7fffffff)
-    expect(toPositive(-2147483648)).toBe(0)
-    expect(toPositive(42)).toBe(42)
-  })
-})
 
 describe('createDefaultPartitioner', () => {
   test.prop([fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 1, max: 1000 })], { numRuns: 300 })(

@@ -8,7 +8,7 @@ import { SerializationError } from '../serde/errors.js'
 import { Serde } from '../serde/serde.js'
 import { Admin } from './admin.js'
 import { InvalidClientOptionError, InvalidProducerRecordError } from './errors.js'
-import { keyedPartition } from './partitioner.js'
+import { keyedPartition } from '../partitioning/murmur2.js'
 import { Producer } from './producer.js'
 import {
   failingFirstAsks,

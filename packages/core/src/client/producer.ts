@@ -6,9 +6,8 @@
  *   const producer = new Producer(connection, { acks: 'all' })
  *   const { partition, offset } = await producer.send(orders, { key: 'u1', value: { amount: 10 } })
  */
-import { InternalTopicError } from '../broker/broker-errors.js'
 import { ClosedError, UnknownPartitionError } from '../errors.js'
-import { isInternalTopic } from '../group/offsets-topic.js'
+import { InternalTopicError, isInternalTopic } from '../internal-topics.js'
 import { SerializationError } from '../serde/errors.js'
 import type { SerdeContext } from '../serde/serde.js'
 import { type PendingRecord, type RecordSink, RecordAccumulator, type TopicQueues } from './accumulator.js'

@@ -10,7 +10,7 @@ import { groupCoordinatorActor, topicsChanged, type GroupCommand } from './group
 import { OffsetPersistenceError, UnknownTopicForCommitError } from './group-errors.js'
 import type { GroupMessage } from './group-protocol.js'
 import { OFFSETS_TOPIC, offsetsTopicConfig } from './offsets-topic.js'
-import { committedText, describeOf, offsets, TestMember } from './test-support/group-cluster.js'
+import { committedText, describeOf, offsets, TestMember } from './test-support/test-member.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {

@@ -12,7 +12,8 @@ import {
   UnknownMemberError,
   UnknownTopicForCommitError,
 } from './group-errors.js'
-import { committedText, converge, describeOf, offsets, specs, startGroupCluster, TestMember } from './test-support/group-cluster.js'
+import { startGroupCluster } from '../broker/test-support/group-cluster.js'
+import { committedText, converge, describeOf, offsets, specs, TestMember } from './test-support/test-member.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {

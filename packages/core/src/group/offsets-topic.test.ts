@@ -3,7 +3,8 @@ import { describePartition, maintain, settled } from '../partition/test-support/
 import { GroupNotEmptyError, UnknownTopicForCommitError } from './group-errors.js'
 import type { OffsetRecord } from './offset-record.js'
 import { encodeOffsetBatch, groupsWithOffsets, offsetsPartitionFor, readOffsetRecords } from './offsets-topic.js'
-import { committedText, describeOf, offsets, startGroupCluster, TestMember } from './test-support/group-cluster.js'
+import { startGroupCluster } from '../broker/test-support/group-cluster.js'
+import { committedText, describeOf, offsets, TestMember } from './test-support/test-member.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {

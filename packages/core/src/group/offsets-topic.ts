@@ -9,17 +9,12 @@
  */
 import { batchSizeAt, encodeRecordBatch, lastOffsetAt, RecordCursor } from '@rivulet/storage'
 import type { ActorRef } from '../actor/actor-ref.js'
-import { keyedPartition } from '../client/partitioner.js'
+import { keyedPartition } from '../partitioning/murmur2.js'
 import type { PartitionMessage } from '../partition/partition-protocol.js'
 import { decodeOffsetRecord, encodeOffsetRecord, type OffsetRecord } from './offset-record.js'
 import { topicPartitionKey } from './topic-partition.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
-
-/** Topics whose name starts with this are the broker's own: users may not create or delete them. */
-export const INTERNAL_TOPIC_PREFIX = '__'
-
-export const isInternalTopic = (name: string): boolean => typeof name === 'string' && name.startsWith(INTERNAL_TOPIC_PREFIX)
 
 /**
  * The offsets topic's config overrides: compacted (never deleted by age or size), and flushed

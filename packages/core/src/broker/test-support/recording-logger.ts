@@ -1,5 +1,5 @@
 // A BrokerLogger for tests: keeps every line, so a test can check what an operator was told.
-import type { BrokerLogger } from '../broker-logger.js'
+import type { BrokerLogger } from '../../broker-logger.js'
 
 export interface LoggedLine {
   readonly level: 'warn' | 'error'
