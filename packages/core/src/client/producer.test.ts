@@ -68,6 +68,30 @@ describe('Producer.send', () => {
     expect(await values(cluster, 0)).toEqual(['a', 'b', 'c', 'd'])
   })
 
+  it('serializes each record once, also on the first send to a topic whose partitions are not known yet', async () => {
+    const cluster = await setup(2)
+    const calls = { key: 0, value: 0 }
+    const counting = (target: 'key' | 'value') => ({
+      ...Serde.string,
+      serialize: (text: string | null, context: Parameters<typeof Serde.string.serialize>[1]) => {
+        calls[target]++
+        return Serde.string.serialize(text, context)
+      },
+    })
+    const counted = topic('t', { key: counting('key'), value: counting('value') })
+    const producer = new Producer(cluster.connection, { lingerMs: 0 })
+    const first = producer.send(counted, [
+      { key: 'a', value: '1' },
+      { key: 'b', value: '2' },
+    ])
+    const second = producer.send(counted, { key: 'c', value: '3' })
+    await Promise.all([first, second])
+    await producer.send(counted, { key: 'd', value: '4' })
+    expect(calls).toEqual({ key: 4, value: 4 })
+    expect([...(await values(cluster, 0)), ...(await values(cluster, 1))].sort()).toEqual(['1', '2', '3', '4'])
+    await producer.close()
+  })
+
   it('makes one batch per partition of many concurrent sends', async () => {
     const cluster = await setup(2)
     const messages: Recorded[] = []

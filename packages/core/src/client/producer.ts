@@ -17,7 +17,6 @@ import { MetadataCache } from './metadata.js'
 import { decodeProducerOptions, type ProducerOptions, type ProducerOptionsInput } from './options.js'
 import { InvalidHeaderShape, normalizeHeaders, type ProducerRecord, type RecordMetadata } from './records.js'
 import { type ProducerStats, Sender } from './sender.js'
-import { WaitingRecords } from './waiting-records.js'
 import { type KeyIn, resolveTopic, type Topic, type TopicLike, type ValueIn } from './topic.js'
 
 /** A topic handle with its serde contexts made once. */
@@ -96,8 +95,12 @@ export class Producer {
   private readonly metadata: MetadataCache
   private readonly accumulator: RecordAccumulator
   private readonly sender: Sender
-  /** Records of topics whose metadata is being asked for, in send order. */
-  private readonly waiting = new Map<string, WaitingRecords<PreparedTopic>>()
+  /**
+   * Records of topics whose metadata is being asked for, in send order, serialized already: they
+   * were serialized when sent (so that a refusal rejects the call before anything is sent), and
+   * that is the only time their serdes run.
+   */
+  private readonly waiting = new Map<string, PendingRecord[]>()
   private readonly namedTopics = new Map<string, PreparedTopic>()
   private readonly handleTopics = new WeakMap<Topic<unknown, unknown>, PreparedTopic>()
   private closing: Promise<void> | undefined = undefined
@@ -138,8 +141,13 @@ export class Producer {
       // Everything is serialized before anything is appended: a call is sent whole or not at all.
       for (let i = 0; i < records.length; i++) pending[i] = this.serialize(prepared, records[i], call, i, now)
       const queues = this.queuesFor(prepared.name, pending, now)
-      if (queues === undefined) this.wait(prepared, records, call, now)
-      else for (const record of pending) this.accumulator.append(queues, record)
+      if (queues === undefined) {
+        // A loop, not push(...pending): a call may hold more records than a call takes arguments.
+        const waiting = this.waitingFor(prepared.name)
+        for (const record of pending) waiting.push(record)
+      } else {
+        for (const record of pending) this.accumulator.append(queues, record)
+      }
     } catch (error) {
       return Promise.reject(error)
     }
@@ -156,7 +164,7 @@ export class Producer {
     const now = Date.now()
     const pending = this.serialize(prepared, record, sink, index, now)
     const queues = this.queuesFor(prepared.name, pending, now)
-    if (queues === undefined) this.waitOne(prepared, record, sink, index, now)
+    if (queues === undefined) this.waitingFor(prepared.name).push(pending)
     else this.accumulator.append(queues, pending)
   }
 
@@ -242,20 +250,11 @@ export class Producer {
     return this.accumulator.topic(topic, partitionCount)
   }
 
-  private wait(topic: PreparedTopic, records: readonly ProducerRecord<unknown, unknown>[], sink: RecordSink, sentAt: number): void {
-    const waiting = this.waitingFor(topic.name)
-    for (let i = 0; i < records.length; i++) waiting.add(topic, records[i], sink, i, sentAt)
-  }
-
-  private waitOne(topic: PreparedTopic, record: ProducerRecord<unknown, unknown>, sink: RecordSink, index: number, sentAt: number): void {
-    this.waitingFor(topic.name).add(topic, record, sink, index, sentAt)
-  }
-
   /** The records waiting for `topic`; the first to wait asks the broker (again, if it was known). */
-  private waitingFor(topic: string): WaitingRecords<PreparedTopic> {
+  private waitingFor(topic: string): PendingRecord[] {
     const existing = this.waiting.get(topic)
     if (existing !== undefined) return existing
-    const waiting = new WaitingRecords<PreparedTopic>()
+    const waiting: PendingRecord[] = []
     this.waiting.set(topic, waiting)
     const lookup = this.metadata.current(topic) === undefined ? this.metadata.get(topic) : this.metadata.load(topic)
     lookup.then(
@@ -266,32 +265,31 @@ export class Producer {
       (error: unknown) => {
         this.waiting.delete(topic)
         // Every record hears it: a send() call settles once all of its records have.
-        for (let i = 0; i < waiting.count; i++) waiting.sinks[i].failed(waiting.indexes[i], error)
+        for (const record of waiting) record.sink.failed(record.index, error)
       },
     )
     return waiting
   }
 
-  private release(waiting: WaitingRecords<PreparedTopic>, queues: TopicQueues): void {
-    const { topics, records, sinks, indexes, sentAt } = waiting
+  private release(waiting: readonly PendingRecord[], queues: TopicQueues): void {
     // A call with a record for a partition that does not exist is refused as a whole; each of
     // its records hears why (a send() call settles once all of its records have).
     const refused = new Map<RecordSink, unknown>()
-    for (let i = 0; i < waiting.count; i++) {
-      const partition = records[i].partition ?? -1
-      if (partition < queues.partitionCount || refused.has(sinks[i])) continue
-      refused.set(sinks[i], this.unknownPartition(queues, partition))
+    for (const { partition, sink } of waiting) {
+      if (partition < queues.partitionCount || refused.has(sink)) continue
+      refused.set(sink, this.unknownPartition(queues, partition))
     }
-    for (let i = 0; i < waiting.count; i++) {
-      if (refused.has(sinks[i])) {
-        sinks[i].failed(indexes[i], refused.get(sinks[i]))
+    for (const record of waiting) {
+      if (refused.has(record.sink)) {
+        record.sink.failed(record.index, refused.get(record.sink))
         continue
       }
       try {
-        this.accumulator.append(queues, this.serialize(topics[i], records[i], sinks[i], indexes[i], sentAt[i]))
+        this.accumulator.append(queues, record)
       } catch (error) {
-        refused.set(sinks[i], error)
-        sinks[i].failed(indexes[i], error)
+        // A custom partitioner's choice outside the topic.
+        refused.set(record.sink, error)
+        record.sink.failed(record.index, error)
       }
     }
   }
