@@ -4,6 +4,7 @@ import { consumeCommand } from './commands/consume/consume.js'
 import { dumpLog } from './commands/dump-log.js'
 import { groupCommand } from './commands/group.js'
 import { logCommand } from './commands/log-repair.js'
+import { perfCommand } from './commands/perf/perf-command.js'
 import { produceCommand } from './commands/produce.js'
 import { topicCommand } from './commands/topic.js'
 import type { Output } from './output.js'
@@ -32,7 +33,7 @@ export const runCli = async (argv: readonly string[], output: Output): Promise<n
   const done = (code: number) => {
     exitCode = code
   }
-  for (const command of [topicCommand(output, done), produceCommand(output, done), consumeCommand(output, done), groupCommand(output, done), logCommand(output, done)]) {
+  for (const command of [topicCommand(output, done), produceCommand(output, done), consumeCommand(output, done), groupCommand(output, done), logCommand(output, done), perfCommand(output, done)]) {
     program.addCommand(command)
   }
   // addCommand does not pass exitOverride and the output on; without them a usage error would exit the process.
