@@ -79,7 +79,7 @@ const produceCommand = (output: Output, done: Done, clock: Clock): Command =>
         if (error === undefined) return 0
         output.err(`error: stopped after ${summary.records} of ${flags.numRecords} records: ${describeError(error)}`)
         return 1
-      }),
+      }, { create: true }),
     ),
   )
 
