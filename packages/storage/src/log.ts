@@ -58,12 +58,10 @@ import {
   baseOffsetAt,
   batchSizeAt,
   lastOffsetDeltaAt,
-  maxTimestampAt,
-  recordCountAt,
   writeBaseOffsetAt,
   writePartitionLeaderEpochAt,
 } from './record-batch/batch-header.js'
-import { checkBatchAt } from './record-batch/validate.js'
+import { type CheckedBatches, checkBatches, isCheckedBatches } from './record-batch/checked-batches.js'
 import { segmentsToDelete, shouldRollForRetention } from './retention.js'
 import { LogSegment } from './segment/log-segment.js'
 import { SegmentFileCache, withDescriptor } from './segment/segment-file-cache.js'
@@ -262,7 +260,7 @@ export class Log {
    * rewritten in place. Every batch is checked first (length, magic, CRC, maxBatchBytes); if any
    * fails, nothing is written.
    */
-  async append(batches: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
+  async append(batches: Buffer | CheckedBatches, options: AppendOptions = {}): Promise<AppendResult> {
     const result = this.appendUnflushed(batches, options)
     await this.sync.policyBarrier()
     return result
@@ -273,30 +271,15 @@ export class Log {
    * this returns. A caller appending many batches in a row then awaits `flushedPerPolicy()` once
    * before acknowledging any of them: that is group commit.
    */
-  appendUnflushed(batches: Buffer, options: AppendOptions = {}): AppendResult {
+  appendUnflushed(input: Buffer | CheckedBatches, options: AppendOptions = {}): AppendResult {
     this.ensureOpen()
     if (this.damage !== undefined) throw this.damage
     if (this.sync.failure !== undefined) {
       throw new LogNeedsRecoveryError({ dir: this.dir, reason: `an fsync failed: ${String(this.sync.failure)}` })
     }
-    let batchCount = 0
-    let recordCount = 0
-    let maxTimestamp = -1
-    for (let at = 0; at < batches.length; ) {
-      const reason = checkBatchAt(batches, at)
-      if (reason !== undefined) throw new CorruptRecordBatchError({ file: '<input>', position: at, reason })
-      const size = batchSizeAt(batches, at)
-      if (size > this.config.maxBatchBytes) {
-        throw new RecordBatchTooLargeError({ batchBytes: size, maxBatchBytes: this.config.maxBatchBytes })
-      }
-      batchCount++
-      recordCount += recordCountAt(batches, at)
-      maxTimestamp = Math.max(maxTimestamp, maxTimestampAt(batches, at))
-      at += size
-    }
-    if (batchCount === 0) {
-      throw new CorruptRecordBatchError({ file: '<input>', position: 0, reason: 'no record batch to append' })
-    }
+    const checked = this.checked(input)
+    const batches = checked.bytes
+    const { batchCount, recordCount, maxTimestamp } = checked
 
     const baseOffset = this.logEndOffset
     let nextOffset = baseOffset
@@ -319,6 +302,23 @@ export class Log {
     if (closedByRoll !== undefined) this.flushClosedSegment(closedByRoll)
     this.sync.noteWrite()
     return { baseOffset, lastOffset, batchCount, recordCount, logEndOffset: nextOffset }
+  }
+
+  /**
+   * Batches checked by checkBatches are taken as they are (only the size limit is looked at
+   * again: the config may have changed since); raw bytes are checked here, the same way.
+   */
+  private checked(input: Buffer | CheckedBatches): CheckedBatches {
+    if (isCheckedBatches(input)) {
+      if (input.largestBatchBytes > this.config.maxBatchBytes) {
+        throw new RecordBatchTooLargeError({ batchBytes: input.largestBatchBytes, maxBatchBytes: this.config.maxBatchBytes })
+      }
+      return input
+    }
+    if (!Buffer.isBuffer(input)) throw new CorruptRecordBatchError({ file: '<input>', position: 0, reason: 'expected the bytes of record batches' })
+    const check = checkBatches(input, this.config.maxBatchBytes)
+    if (!check.ok) throw check.error
+    return check.batches
   }
 
   /** Resolves when everything appended so far is as durable as the flush policy asks. */

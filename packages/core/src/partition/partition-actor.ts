@@ -303,7 +303,7 @@ class PartitionActor implements Actor<PartitionCommand> {
     }
     let appended
     try {
-      appended = this.log.appendUnflushed(batch)
+      appended = this.log.appendUnflushed(check.batches)
     } catch (error) {
       if (!(error instanceof StorageFullError || error instanceof StorageWriteError)) throw error
       // The log cut the batch back: nothing of it is on disk or in the producer state; a retry is a first try.

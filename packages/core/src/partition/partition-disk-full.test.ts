@@ -28,7 +28,8 @@ const fullDiskPartition = (full: (batch: Buffer) => boolean) => {
     const log = await Log.open(logDir, config)
     const appendUnflushed = log.appendUnflushed.bind(log)
     log.appendUnflushed = (batches, options) => {
-      if (full(batches)) throw new StorageFullError({ file: logDir, bytes: batches.length, code: 'ENOSPC' })
+      const bytes = Buffer.isBuffer(batches) ? batches : batches.bytes
+      if (full(bytes)) throw new StorageFullError({ file: logDir, bytes: bytes.length, code: 'ENOSPC' })
       return appendUnflushed(batches, options)
     }
     return log

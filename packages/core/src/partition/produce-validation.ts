@@ -6,7 +6,8 @@ import {
   attributesAt,
   baseSequenceAt,
   batchSizeAt,
-  checkBatchAt,
+  type CheckedBatches,
+  checkBatches,
   CONTROL_FLAG,
   CorruptRecordBatchError,
   producerEpochAt,
@@ -28,12 +29,14 @@ export class UnsupportedRecordBatchError extends Data.TaggedError('UnsupportedRe
 }
 
 export type ProduceCheck =
-  | { readonly ok: true; readonly idempotent: boolean }
+  | { readonly ok: true; readonly idempotent: boolean; readonly batches: CheckedBatches }
   | { readonly ok: false; readonly error: CorruptRecordBatchError | RecordBatchTooLargeError | UnsupportedRecordBatchError }
 
 /**
- * Checks every batch in `bytes` (length, magic, CRC, size limit, flags). An idempotent batch
- * (producer id >= 0) must come alone: its reply names one base offset and one duplicate flag.
+ * Checks every batch in `bytes` once (storage's checkBatches: length, magic, CRC, size limit),
+ * then the flags a producer may not set. An idempotent batch (producer id >= 0) must come alone:
+ * its reply names one base offset and one duplicate flag. The checked batches go to the log as
+ * they are, so nothing is checked twice.
  */
 export const checkProduceBytes = (
   bytes: Buffer,
@@ -44,16 +47,10 @@ export const checkProduceBytes = (
     ok: false,
     error: new UnsupportedRecordBatchError({ ...where, reason }),
   })
-  if (bytes.length === 0) {
-    return { ok: false, error: new CorruptRecordBatchError({ file: '<input>', position: 0, reason: 'no record batch to append' }) }
-  }
-  let batchCount = 0
+  const check = checkBatches(bytes, maxBatchBytes)
+  if (!check.ok) return { ok: false, error: check.error }
   let idempotent = false
-  for (let at = 0; at < bytes.length; ) {
-    const reason = checkBatchAt(bytes, at)
-    if (reason !== undefined) return { ok: false, error: new CorruptRecordBatchError({ file: '<input>', position: at, reason }) }
-    const size = batchSizeAt(bytes, at)
-    if (size > maxBatchBytes) return { ok: false, error: new RecordBatchTooLargeError({ batchBytes: size, maxBatchBytes }) }
+  for (let at = 0; at < bytes.length; at += batchSizeAt(bytes, at)) {
     const attributes = attributesAt(bytes, at)
     if ((attributes & CONTROL_FLAG) !== 0) return unsupported('control batches are written by the broker, not by producers')
     if ((attributes & TRANSACTIONAL_FLAG) !== 0) return unsupported('transactional batches are not supported')
@@ -63,11 +60,10 @@ export const checkProduceBytes = (
         return unsupported('an idempotent batch needs a producer epoch and a base sequence of 0 or more')
       }
     }
-    batchCount++
-    at += size
   }
+  const { batchCount } = check.batches
   if (idempotent && batchCount > 1) {
     return unsupported(`an idempotent produce carries exactly one batch, this one has ${batchCount}`)
   }
-  return { ok: true, idempotent }
+  return { ok: true, idempotent, batches: check.batches }
 }
