@@ -125,12 +125,13 @@ export const run = async (): Promise<Row[]> => {
         note: `${MEMBERS} members, ${REBALANCE_PARTITIONS} partitions, cooperative-sticky, one leaves; records = rounds`,
       },
       { name: 'consume-single', records: RECORDS, seconds: plainSeconds, bytes, note: `one consumer without a group, ${CONSUME_PARTITIONS} partitions` },
-      { name: 'group.consume-1', records: RECORDS, seconds: oneSeconds, bytes, note: `group of 1 member, from joining` },
+      { name: 'group.consume-1', records: RECORDS, seconds: oneSeconds, bytes, baseline: 'consume-single', note: `group of 1 member, from joining` },
       {
         name: 'group.consume-3',
         records: RECORDS,
         seconds: threeSeconds,
         bytes,
+        baseline: 'consume-single',
         note: `group of 3 members: ${((plainSeconds / threeSeconds) * 100).toFixed(0)}% of the single consumer's rate, ${((oneSeconds / threeSeconds) * 100).toFixed(0)}% of one member's`,
       },
     ]

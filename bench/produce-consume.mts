@@ -2,11 +2,16 @@
 // of 100 bytes (keys over 10,000 values) to a 6-partition topic while a consumer reads them
 // (rows `produce` and `consume-concurrent`); then a fresh consumer reads all of them (`consume`);
 // then records are sent at a fixed 10,000 records/s and timed from send to receipt (`e2e-latency`).
+// Baselines in the same run: the same records, split over the partitions by key as the producer
+// splits them, encoded in batches of about the producer's size and appended straight to one log per
+// partition (`storage.append`, produce's baseline), then read back in 1 MiB fetches with every
+// record decoded (`storage.read`, consume's): what the broker, the actors and the clients add.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { Rivulet, type Consumer, type Producer } from '@rivulet/core'
+import { keyedPartition, Rivulet, type Consumer, type Producer } from '@rivulet/core'
+import { batchSizeAt, encodeRecordBatch, lastOffsetAt, Log, MiB, RecordCursor, type RecordInput } from '@rivulet/storage'
 import { count, firstValueFrom, map, take, type Subscription } from 'rxjs'
 import type { Row } from './lib/report.mjs'
 
@@ -46,6 +51,52 @@ const consumeAll = (consumer: Consumer, topicName: string, total: number): Promi
       }),
     ),
   )
+}
+
+// About the producer's default batchBytes (256 KiB) of ~120-byte records.
+const BASELINE_BATCH_RECORDS = 2_000
+
+/** produce's and consume's baselines: the same records straight into and out of one log per partition. */
+const storageBaselines = async (): Promise<{ appendSeconds: number; readSeconds: number }> => {
+  const dir = mkdtempSync(join(tmpdir(), 'rivulet-bench-pc-storage-'))
+  try {
+    const logs = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => Log.open(join(dir, `bench-${p}`), { flush: 'os', segmentBytes: 256 * MiB })))
+    const pending: RecordInput[][] = logs.map(() => [])
+    const appendStarted = performance.now()
+    const timestamp = Date.now()
+    for (let i = 0; i < RECORDS; i++) {
+      const key = keys[i % KEYS]!
+      const partition = keyedPartition(key, PARTITIONS)
+      const batch = pending[partition]!
+      batch.push({ key, value: values[i % values.length]!, timestamp })
+      if (batch.length === BASELINE_BATCH_RECORDS) {
+        await logs[partition]!.append(encodeRecordBatch(batch))
+        pending[partition] = []
+      }
+    }
+    for (let p = 0; p < PARTITIONS; p++) if (pending[p]!.length > 0) await logs[p]!.append(encodeRecordBatch(pending[p]!))
+    const appendSeconds = (performance.now() - appendStarted) / 1000
+
+    const readStarted = performance.now()
+    let records = 0
+    for (const log of logs) {
+      let offset = log.logStartOffset
+      while (offset < log.logEndOffset) {
+        const { bytes } = await log.read(offset, { maxBytes: 1 * MiB })
+        for (let at = 0; at < bytes.length; at += batchSizeAt(bytes, at)) {
+          const cursor = new RecordCursor(bytes, at)
+          while (cursor.next()) records++
+          offset = lastOffsetAt(bytes, at) + 1n
+        }
+      }
+    }
+    const readSeconds = (performance.now() - readStarted) / 1000
+    if (records !== RECORDS) throw new Error(`storage baseline read ${records} of ${RECORDS} records`)
+    await Promise.all(logs.map((log) => log.close()))
+    return { appendSeconds, readSeconds }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 const measureLatency = async (rv: Rivulet): Promise<number[]> => {
@@ -102,11 +153,14 @@ export const run = async (): Promise<Row[]> => {
     const concurrentSeconds = await concurrent
     const consumeSeconds = await consumeAll(rv.consumer(), 'bench', RECORDS)
     const latenciesMs = await measureLatency(rv)
+    const baselines = await storageBaselines()
     const bytes = RECORDS * VALUE_BYTES
     return [
-      { name: 'produce', records: RECORDS, seconds: produceSeconds, bytes, note: `${PARTITIONS} partitions, send() of ${SEND_CHUNK}-record arrays, acks all, idempotent` },
-      { name: 'consume', records: RECORDS, seconds: consumeSeconds, bytes, note: 'a fresh consumer reading the whole topic' },
-      { name: 'consume-concurrent', records: RECORDS, seconds: concurrentSeconds, bytes, note: 'reading while the producer sends' },
+      { name: 'produce', records: RECORDS, seconds: produceSeconds, bytes, baseline: 'storage.append', note: `${PARTITIONS} partitions, send() of ${SEND_CHUNK}-record arrays, acks all, idempotent` },
+      { name: 'storage.append', records: RECORDS, seconds: baselines.appendSeconds, bytes, note: `baseline: the same records by key into ${PARTITIONS} logs, batches of ${BASELINE_BATCH_RECORDS}, flush by OS` },
+      { name: 'consume', records: RECORDS, seconds: consumeSeconds, bytes, baseline: 'storage.read', note: 'a fresh consumer reading the whole topic' },
+      { name: 'storage.read', records: RECORDS, seconds: baselines.readSeconds, bytes, note: 'baseline: those logs read in 1 MiB fetches, every record decoded' },
+      { name: 'consume-concurrent', records: RECORDS, seconds: concurrentSeconds, bytes, baseline: 'produce', note: 'reading while the producer sends' },
       {
         name: 'e2e-latency',
         records: latenciesMs.length,
