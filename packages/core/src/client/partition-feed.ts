@@ -17,6 +17,8 @@ import type { ConsumerOptions } from './options.js'
 import { type ByteBudget, HeldBytes } from './held-bytes.js'
 import { type DecodeFailureSink, RecordDecoder } from './record-decoder.js'
 import { isRetriable, unwrapActorFailure } from './retry.js'
+import { failureAction, nextStep, resetPosition, resumeFrom } from './feed-decisions.js'
+import { absurd } from '../actor/actor.js'
 import type { Topic } from './topic.js'
 
 /** Where a feed starts (or a seek goes): an offset, or one to look up. */
@@ -150,33 +152,55 @@ export class PartitionFeed implements AcknowledgementTarget {
    * to. Undefined while that start is still being looked up.
    */
   resumePosition(acknowledging: boolean): bigint | undefined {
-    if (acknowledging) {
-      if (this.held.acknowledgedSequence >= this.baseSequence) return this.held.acknowledgedOffset! + 1n
-    } else if (this.lastSequence >= this.baseSequence) {
-      return this.lastOffset + 1n
-    }
-    return this.basePosition
+    return resumeFrom({
+      acknowledging,
+      baseSequence: this.baseSequence,
+      basePosition: this.basePosition,
+      acknowledgedSequence: this.held.acknowledgedSequence,
+      acknowledgedOffset: this.held.acknowledgedOffset,
+      lastSequence: this.lastSequence,
+      lastOffset: this.lastOffset,
+    })
   }
 
   private async loop(): Promise<void> {
     const host = this.host
-    while (!this.stopped) {
-      if (this.blocked !== undefined) {
-        await this.blocked
-        this.blocked = undefined
-      } else if (this.paused) {
-        await this.sleep()
-      } else if (this.buffer !== undefined) {
-        if (!this.emit()) await this.sleepUnlessMoving()
-      } else if (!host.hasRoom()) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve
-          host.waitForRoom(resolve)
-        })
-      } else if (this.position === undefined) {
-        await this.lookUpPosition()
-      } else {
-        await this.fetch(this.position)
+    for (;;) {
+      const step = nextStep({
+        stopped: this.stopped,
+        blocked: this.blocked !== undefined,
+        paused: this.paused,
+        holdsRecords: this.buffer !== undefined,
+        hasRoom: host.hasRoom(),
+        positionKnown: this.position !== undefined,
+      })
+      switch (step) {
+        case 'stop':
+          return
+        case 'wait-unblocked':
+          await this.blocked
+          this.blocked = undefined
+          break
+        case 'sleep-paused':
+          await this.sleep()
+          break
+        case 'emit':
+          if (!this.emit()) await this.sleepUnlessMoving()
+          break
+        case 'wait-for-room':
+          await new Promise<void>((resolve) => {
+            this.wake = resolve
+            host.waitForRoom(resolve)
+          })
+          break
+        case 'look-up-position':
+          await this.lookUpPosition()
+          break
+        case 'fetch':
+          await this.fetch(this.position!)
+          break
+        default:
+          absurd(step)
       }
     }
   }
@@ -204,22 +228,24 @@ export class PartitionFeed implements AcknowledgementTarget {
   }
 
   private async fetchFailed(error: unknown, offset: bigint): Promise<void> {
-    if (tagOf(error) === 'OffsetOutOfRangeError') {
-      const { logStartOffset, logEndOffset } = error as { readonly logStartOffset: bigint; readonly logEndOffset: bigint }
-      const reset = this.host.options.autoOffsetReset
-      if (reset === 'error') {
-        const { topic, partition } = this
-        return this.host.fail(new PartitionOffsetOutOfRangeError({ topic, partition, offset, logStartOffset, logEndOffset }))
+    switch (failureAction(tagOf(error), isRetriable(error), false)) {
+      case 'reset-position': {
+        const bounds = error as { readonly logStartOffset: bigint; readonly logEndOffset: bigint }
+        const reset = resetPosition(this.host.options.autoOffsetReset, bounds)
+        if (reset === 'fail') {
+          const { topic, partition } = this
+          return this.host.fail(new PartitionOffsetOutOfRangeError({ topic, partition, offset, ...bounds }))
+        }
+        this.position = reset
+        this.basePosition = reset
+        this.baseSequence = this.host.peekSequence()
+        return
       }
-      this.position = reset === 'earliest' ? logStartOffset : logEndOffset
-      this.basePosition = this.position
-      this.baseSequence = this.host.peekSequence()
-      return
+      case 'back-off-and-find-leader':
+        return this.backOff()
+      case 'fail':
+        return this.fail(error)
     }
-    // A partition stopping (restarted by its supervisor, or its topic deleted) fails parked
-    // fetches with ClosedError: look for the leader again, which tells the two apart.
-    if (!isRetriable(error) && tagOf(error) !== 'ClosedError') return this.fail(error)
-    await this.backOff()
   }
 
   private async lookUpPosition(): Promise<void> {
@@ -234,7 +260,7 @@ export class PartitionFeed implements AcknowledgementTarget {
       if (found === undefined) found = await leader.ask((replyTo) => ({ _tag: 'ListOffset', spec: 'latest', replyTo }), { timeoutMs })
     } catch (error) {
       const cause = unwrapActorFailure(error)
-      if (!isRetriable(cause)) return this.fail(cause)
+      if (failureAction(tagOf(cause), isRetriable(cause), true) === 'fail') return this.fail(cause)
       return this.backOff()
     }
     if (!this.stopped && generation === this.generation) {
