@@ -3,13 +3,14 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { colourEnv } from './colour-env.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const projects = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces
 const reportOf = (project) => join(root, project, '.vitest-report.json')
 for (const project of projects) rmSync(reportOf(project), { force: true })
 
-const env = { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false' }
+const env = colourEnv(process.stdout.isTTY === true, { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false' })
 const args = ['nx', 'run-many', '-t', 'build', 'typecheck', 'test', '--outputStyle=static', ...process.argv.slice(2)]
 const child = spawn('npx', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
 let output = ''
