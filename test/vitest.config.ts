@@ -1,11 +1,5 @@
-import { defineConfig } from 'vitest/config'
+import { mergeConfig } from 'vitest/config'
+import shared from '../vitest.shared.js'
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    // The JSON report is what `npm test` (tools/test-all.mjs) adds up into its closing line.
-    reporters: ['default', 'json'],
-    outputFile: { json: '.vitest-report.json' },
-    testTimeout: 120_000,
-  },
-})
+// Multi-process fault tests and packing the packages take longer than a unit test.
+export default mergeConfig(shared, { test: { testTimeout: 120_000 } })
