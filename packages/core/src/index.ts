@@ -12,13 +12,12 @@ export type { SerdeContext } from './serde/serde.js'
 export { DeserializationError, SerializationError } from './serde/errors.js'
 export type { SerdeIssue } from './serde/errors.js'
 export { InvalidTopicNameError, validateTopicName } from './topic-name.js'
-export type { BrokerMessage, ProducerIdentity, TopicConfig, TopicDescription, TopicMetadata } from './broker/broker-protocol.js'
-export type { Acks, FetchResult, OffsetSpec, PartitionDescription, PartitionMessage, ProduceResult } from './partition/partition-protocol.js'
-export { brokerPath, startBroker } from './broker/broker-actor.js'
-export type { BrokerOptions } from './broker/broker-actor.js'
-export { type BrokerLogger, consoleBrokerLogger } from './broker-logger.js'
-export { decodeBrokerConfig } from './broker/broker-config.js'
-export type { BrokerConfig, BrokerConfigInput } from './broker/broker-config.js'
+export type { TopicConfig, TopicDescription, TopicMetadata } from './broker/broker-protocol.js'
+export type { Acks, OffsetSpec, PartitionDescription } from './partition/partition-protocol.js'
+export type { BrokerLogger } from './broker-logger.js'
+export type { BrokerConfigInput } from './broker/broker-config.js'
+// What an ask inside the embedded broker can fail with, once a client's retries are spent.
+export * from './actor/errors.js'
 export {
   CorruptClusterFileError,
   InvalidBrokerConfigError,
@@ -30,15 +29,12 @@ export {
   TopicNameCollisionError,
 } from './broker/broker-errors.js'
 export { UnsupportedRecordBatchError } from './partition/produce-validation.js'
-export * from './actor/index.js'
 // Consumer groups: assignors (plug in your own by implementing Assignor) and their errors.
 export type { Assignment as GroupAssignment, AssignmentInput, Assignor, AssignorMember } from './group/assignor.js'
 export { cooperativeStickyAssignor } from './group/assignors/cooperative-sticky.js'
 export { rangeAssignor } from './group/assignors/range.js'
 export { roundRobinAssignor } from './group/assignors/round-robin.js'
 export * from './group/group-errors.js'
-export type { GroupDescription } from './group/group-coordinator.js'
-export type { GroupMessage } from './group/group-protocol.js'
 export type { GroupListing } from './broker/broker-protocol.js'
 export { InternalTopicError } from './internal-topics.js'
 // The storage errors a client can meet through the broker (offsets out of range, bad config...).

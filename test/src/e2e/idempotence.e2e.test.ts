@@ -3,20 +3,11 @@
 // partition answers a repeated batch with its original offset, also after a restart.
 //
 // The public Rivulet gives no hook to lose a reply, so the fault tests build the same embedded
-// broker from its public parts (ActorSystem, startBroker, Producer, Consumer) over a connection
+// broker from its parts (ActorSystem and startBroker from @rivulet/core/internal, Producer,
+// Consumer) over a connection
 // whose partition refs lose one Produce reply after the partition has appended the batch.
-import {
-  type ActorRef,
-  ActorSystem,
-  AskTimeoutError,
-  type ClusterConnection,
-  Consumer,
-  type PartitionMessage,
-  Producer,
-  type ProducerOptionsInput,
-  startBroker,
-} from '@rivulet/core'
-import { localConnection } from '@rivulet/core/internal'
+import { AskTimeoutError, type ClusterConnection, Consumer, Producer, type ProducerOptionsInput } from '@rivulet/core'
+import { type ActorRef, ActorSystem, localConnection, type PartitionMessage, startBroker } from '@rivulet/core/internal'
 import { encodeRecordBatch } from '@rivulet/storage'
 import { firstValueFrom, take, timeout, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
