@@ -23,3 +23,4 @@ export { localConnection, lookupPartitionRef } from './client/local-connection.j
 export { Mailbox } from './actor/mailbox.js'
 export { lockDataDir } from './data-dir-lock.js'
 export * from './log-tools.js'
+export { enqueueRecord } from './client/producer.js'

@@ -90,6 +90,13 @@ class SendCall implements RecordSink {
   }
 }
 
+/**
+ * Adds one record without a promise: `sink` hears its fate. Throws (nothing sent) when the
+ * producer is closed or the record does not serialize. For operators such as produce() and
+ * `rivulet perf`; not part of the public API (exported from @rivulet/core/internal).
+ */
+export let enqueueRecord: (producer: Producer, topic: TopicLike, record: ProducerRecord<unknown, unknown>, sink: RecordSink, index: number) => void
+
 export class Producer {
   readonly options: ProducerOptions
   private readonly metadata: MetadataCache
@@ -154,11 +161,11 @@ export class Producer {
     return call.promise
   }
 
-  /**
-   * Adds one record without a promise: `sink` hears its fate. Throws (nothing sent) when the
-   * producer is closed or the record does not serialize. For operators such as produce().
-   */
-  enqueue(topic: TopicLike, record: ProducerRecord<unknown, unknown>, sink: RecordSink, index: number): void {
+  static {
+    enqueueRecord = (producer, topic, record, sink, index) => producer.enqueue(topic, record, sink, index)
+  }
+
+  private enqueue(topic: TopicLike, record: ProducerRecord<unknown, unknown>, sink: RecordSink, index: number): void {
     if (this.closing !== undefined) throw new ClosedError({ what: 'producer' })
     const prepared = this.prepareTopic(topic)
     const now = Date.now()

@@ -9,6 +9,7 @@
  * RING_SLOTS before it acknowledged), which also bounds what is in flight.
  */
 import type { Producer } from '@rivulet/core'
+import { enqueueRecord } from '@rivulet/core/internal'
 import type { Clock } from './clock.js'
 import { type PerfSummary, Progress, type WindowReport } from './progress.js'
 
@@ -27,7 +28,7 @@ export interface ProducePerfResult {
   readonly error?: unknown
 }
 
-type RecordSink = Parameters<Producer['enqueue']>[2]
+type RecordSink = Parameters<typeof enqueueRecord>[3]
 
 const RING_SLOTS = 1 << 14
 const SLOT_MASK = RING_SLOTS - 1
@@ -102,7 +103,7 @@ export const runProducePerf = async (
     sentAt[slot] = clock.now()
     busy[slot] = 1
     try {
-      producer.enqueue(topic, { key: keys.length === 0 ? null : keys[index % keys.length]!, value }, sink, index)
+      enqueueRecord(producer, topic, { key: keys.length === 0 ? null : keys[index % keys.length]!, value }, sink, index)
     } catch (refused) {
       busy[slot] = 0
       error = refused

@@ -13,7 +13,7 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs'
 import type { RecordSink } from '../accumulator.js'
-import type { Producer } from '../producer.js'
+import { enqueueRecord, type Producer } from '../producer.js'
 import type { ProducerRecord, RecordMetadata } from '../records.js'
 import type { KeyIn, TopicLike, ValueIn } from '../topic.js'
 
@@ -40,7 +40,7 @@ export const produce =
           // Counted first: with acks 0 a full batch can be acknowledged inside enqueue.
           unacknowledged++
           try {
-            producer.enqueue(topic, record as ProducerRecord<unknown, unknown>, sink, index++)
+            enqueueRecord(producer, topic, record as ProducerRecord<unknown, unknown>, sink, index++)
           } catch (error) {
             unacknowledged--
             subscriber.error(error)
