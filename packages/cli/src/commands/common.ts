@@ -93,3 +93,20 @@ export const parseOffsetSpec = (text: string): 'earliest' | 'latest' | bigint =>
   throw new InvalidArgumentError(`expected earliest, latest or an offset from 0 to ${MAX_OFFSET}, got "${text}"`)
 }
 
+
+/** A partition number: 0, 1, ... */
+export const parsePartition = (text: string): number => {
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`--partition must be a partition number (0, 1, ...), got "${text}"`)
+  return n
+}
+
+/**
+ * The topic a command names as its argument or as Kafka tools' `--topic`: one of them, or both
+ * the same; otherwise why not, for the one-line error.
+ */
+export const topicFrom = (positional: string | undefined, flag: string | undefined, usage: string): { readonly topic: string } | { readonly refusal: string } => {
+  if (positional !== undefined && flag !== undefined && positional !== flag) return { refusal: `two topics given: "${positional}" and --topic "${flag}"` }
+  const topic = positional ?? flag
+  return topic === undefined ? { refusal: usage } : { topic }
+}

@@ -5,13 +5,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander'
 import type { Output } from '../output.js'
-import { type CommonOptions, type Done, jsonLine, parseOffsetSpec, withCommonOptions, withRivulet } from './common.js'
+import { type CommonOptions, type Done, jsonLine, parseOffsetSpec, parsePartition, withCommonOptions, withRivulet } from './common.js'
 import { planReset, type ResetTarget } from './group-reset-plan.js'
-
-const parsePositiveIntOrZero = (text: string): number => {
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError(`--partition must be a partition number (0, 1, ...), got "${text}"`)
-  return Number(text)
-}
 
 interface ResetOptions extends CommonOptions {
   readonly topic: string
@@ -95,7 +90,7 @@ export const groupCommand = (output: Output, done: Done): Command => {
       .description("move a group's committed offsets for a topic (the group must have no members); prints the plan, --execute commits it")
       .argument('<id>', 'the group id')
       .requiredOption('--topic <topic>', 'the topic whose offsets move')
-      .option('--partition <n>', 'only this partition (default: every partition of the topic)', parsePositiveIntOrZero)
+      .option('--partition <n>', 'only this partition (default: every partition of the topic)', parsePartition)
       .option('--to-earliest', 'to the start of each log')
       .option('--to-latest', 'to the end of each log')
       .option('--to-offset <n>', 'to this offset (kept within each log)', parseExactOffset)

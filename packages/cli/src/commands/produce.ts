@@ -15,7 +15,7 @@ import { createReadStream, statSync } from 'node:fs'
 import type { Output } from '../output.js'
 import { type ProduceProgress, produceProgress } from './produce-progress.js'
 import { byteLines, parseSeparatorByte } from './byte-lines.js'
-import { type CommonOptions, describeError, type Done, jsonLine, withCommonOptions, withRivulet } from './common.js'
+import { type CommonOptions, describeError, type Done, jsonLine, topicFrom, withCommonOptions, withRivulet } from './common.js'
 
 interface ProduceOptions extends CommonOptions {
   readonly topic?: string
@@ -73,11 +73,12 @@ export const produceCommand = (output: Output, done: Done): Command =>
       .option('--line-separator <byte>', 'the byte that ends a line of stdin (a character, or \\n, \\0, \\xHH...)', separatorOption('--line-separator'), 0x0a)
       .option('--continue-on-error', 'report a line that cannot be produced and go on with the next (the exit code is still 1)', false),
   ).action(async (positional: string | undefined, options: ProduceOptions) => {
-    const topic = positional ?? options.topic
-    if (topic === undefined || (positional !== undefined && options.topic !== undefined && positional !== options.topic)) {
-      output.err(topic === undefined ? 'error: give the topic to send to: rivulet produce <topic> (or --topic <topic>)' : `error: two topics given: "${positional}" and --topic "${options.topic}"`)
+    const named = topicFrom(positional, options.topic, 'give the topic to send to: rivulet produce <topic> (or --topic <topic>)')
+    if ('refusal' in named) {
+      output.err(`error: ${named.refusal}`)
       return done(1)
     }
+    const { topic } = named
     if (options.file !== undefined && options.value !== undefined) {
       output.err('error: --file and --value both give the records: give one')
       return done(1)

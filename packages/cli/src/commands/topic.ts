@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import type { Output } from '../output.js'
 import { readConfigFile } from './config-file.js'
 import { parseConfigValue } from './config-value.js'
-import { type CommonOptions, type Done, jsonLine, parsePositiveInt, withCommonOptions, withRivulet } from './common.js'
+import { type CommonOptions, type Done, jsonLine, parsePositiveInt, topicFrom, withCommonOptions, withRivulet } from './common.js'
 
 /** `retentionMs=1000` -> ['retentionMs', 1000]; `flush=os` -> ['flush', 'os']. */
 export const parseConfigEntry = (entry: string): readonly [string, unknown] => {
@@ -55,12 +55,9 @@ export const topicCommand = (output: Output, done: Done): Command => {
   const named =
     <O extends { readonly topic?: string }>(run: (name: string, options: O) => Promise<void>) =>
     async (positional: string | undefined, options: O): Promise<void> => {
-      const name = positional ?? options.topic
-      if (name === undefined) return void (output.err('error: give the topic name: as an argument or --topic <name>'), done(1))
-      if (positional !== undefined && options.topic !== undefined && positional !== options.topic) {
-        return void (output.err(`error: two topics given: "${positional}" and --topic "${options.topic}"`), done(1))
-      }
-      await run(name, options)
+      const named = topicFrom(positional, options.topic, 'give the topic name: as an argument or --topic <name>')
+      if ('refusal' in named) return void (output.err(`error: ${named.refusal}`), done(1))
+      await run(named.topic, options)
     }
   const nameArgument = (command: Command): Command => command.argument('[name]', 'the topic name (or --topic)').option('--topic <name>', "the topic name (kafka-topics' spelling)")
 

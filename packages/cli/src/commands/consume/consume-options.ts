@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from 'commander'
 import { type CommonOptions, parseOffsetSpec } from '../common.js'
+export { parsePartition } from '../common.js'
 import type { StartSpec } from './consume-plan.js'
 
 export interface ConsumeFlags extends CommonOptions {
@@ -30,12 +31,6 @@ export const parseKcatOffset = (text: string): StartSpec => {
   } catch {
     throw new InvalidArgumentError(`--offset expects earliest (or beginning), latest (or end), an offset, or -N for N records before the end; got "${text}"`)
   }
-}
-
-export const parsePartition = (text: string): number => {
-  const n = Number(text)
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`--partition must be a partition number (0, 1, ...), got "${text}"`)
-  return n
 }
 
 export const parseTimeoutMs = (text: string): number => {

@@ -9,7 +9,7 @@
 import { type Consumer, type ConsumerRecord, type GroupConsumer, type Rivulet, UnknownGroupError } from '@rivulet/core'
 import { Command, InvalidArgumentError } from 'commander'
 import type { Output } from '../../output.js'
-import { type Done, parseOffsetSpec, parsePositiveInt, withCommonOptions, withRivulet } from '../common.js'
+import { type Done, parseOffsetSpec, parsePositiveInt, topicFrom, withCommonOptions, withRivulet } from '../common.js'
 import { EndTracker, type PartitionStart, startOf, type StartSpec } from './consume-plan.js'
 import { type ConsumeFlags, parseKcatOffset, parsePartition, parseTimeoutMs, startSpecOf } from './consume-options.js'
 import { defaultLine, jsonRecord, parseFormat, type RecordPrinter } from './record-format.js'
@@ -30,13 +30,12 @@ export const consumeCommand = (output: Output, done: Done): Command =>
       .option('-f, --format <format>', "kcat's format: %t topic, %p partition, %o offset, %k key, %s value, %K/%S key/value size, %T timestamp, %h headers; \\n \\t")
       .option('--group <id>', 'read as a member of this consumer group and commit what was printed'),
   ).action(async (positional: string | undefined, flags: ConsumeFlags & { readonly topic?: string }) => {
-    const topic = positional ?? flags.topic
+    const named = topicFrom(positional, flags.topic, 'give the topic to read: rivulet consume <topic> (or --topic <topic>)')
+    const topic = 'topic' in named ? named.topic : undefined
     const spec = startSpecOf(flags)
     const refusal =
-      topic === undefined
-        ? 'give the topic to read: rivulet consume <topic> (or --topic <topic>)'
-        : positional !== undefined && flags.topic !== undefined && positional !== flags.topic
-          ? `two topics given: "${positional}" and --topic "${flags.topic}"`
+      'refusal' in named
+        ? named.refusal
         : typeof spec === 'object' && 'conflict' in spec
           ? spec.conflict
           : flags.format !== undefined && flags.json
