@@ -5,7 +5,6 @@
  */
 import { InvalidArgumentError } from 'commander'
 import { type CommonOptions, parseOffsetSpec } from '../common.js'
-export { parsePartition } from '../common.js'
 import type { StartSpec } from './consume-plan.js'
 
 export interface ConsumeFlags extends CommonOptions {

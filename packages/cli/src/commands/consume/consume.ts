@@ -9,9 +9,9 @@
 import { type Consumer, type ConsumerRecord, type GroupConsumer, type Rivulet, UnknownGroupError } from '@rivulet/core'
 import { Command, InvalidArgumentError } from 'commander'
 import type { Output } from '../../output.js'
-import { type Done, parseOffsetSpec, parsePositiveInt, topicFrom, withCommonOptions, withRivulet } from '../common.js'
+import { type Done, parseOffsetSpec, parsePartition, parsePositiveInt, topicFrom, withCommonOptions, withRivulet } from '../common.js'
 import { EndTracker, type PartitionStart, startOf, type StartSpec } from './consume-plan.js'
-import { type ConsumeFlags, parseKcatOffset, parsePartition, parseTimeoutMs, startSpecOf } from './consume-options.js'
+import { type ConsumeFlags, parseKcatOffset, parseTimeoutMs, startSpecOf } from './consume-options.js'
 import { defaultLine, jsonRecord, parseFormat, type RecordPrinter } from './record-format.js'
 
 export const consumeCommand = (output: Output, done: Done): Command =>
