@@ -2,27 +2,27 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type FeedView, failureAction, nextStep, resetPosition, resumeFrom } from './feed-decisions.js'
 
-const idle: FeedView = { stopped: false, blocked: false, paused: false, holdsRecords: false, hasRoom: true, positionKnown: true }
+const idle: FeedView = { state: 'Ready', blocked: false, paused: false, hasRoom: true }
 
 describe('nextStep', () => {
   it('fetches only when nothing else is to be done, and looks the start up first', () => {
     expect(nextStep(idle)).toBe('fetch')
-    expect(nextStep({ ...idle, positionKnown: false })).toBe('look-up-position')
+    expect(nextStep({ ...idle, state: 'LookingUp' })).toBe('look-up-position')
     expect(nextStep({ ...idle, hasRoom: false })).toBe('wait-for-room')
-    expect(nextStep({ ...idle, holdsRecords: true, hasRoom: false })).toBe('emit')
+    expect(nextStep({ ...idle, state: 'Holding', hasRoom: false })).toBe('emit')
   })
 
   it('never fetches or emits once stopped, blocked or paused, whatever else holds', () => {
     fc.assert(
-      fc.property(fc.record({ stopped: fc.boolean(), blocked: fc.boolean(), paused: fc.boolean(), holdsRecords: fc.boolean(), hasRoom: fc.boolean(), positionKnown: fc.boolean() }), (view) => {
+      fc.property(fc.record({ state: fc.constantFrom('LookingUp' as const, 'Ready' as const, 'Holding' as const, 'Stopped' as const), blocked: fc.boolean(), paused: fc.boolean(), hasRoom: fc.boolean() }), (view) => {
         const step = nextStep(view)
-        if (view.stopped) expect(step).toBe('stop')
+        if (view.state === 'Stopped') expect(step).toBe('stop')
         else if (view.blocked) expect(step).toBe('wait-unblocked')
         else if (view.paused) expect(step).toBe('sleep-paused')
         // Records already fetched are emitted before more are asked for, room or not.
-        else if (view.holdsRecords) expect(step).toBe('emit')
+        else if (view.state === 'Holding') expect(step).toBe('emit')
         // Nothing is fetched beyond the subscription's byte budget.
-        if (step === 'fetch') expect(view.hasRoom && view.positionKnown && !view.holdsRecords).toBe(true)
+        if (step === 'fetch') expect(view.hasRoom && view.state === 'Ready').toBe(true)
       }),
     )
   })

@@ -4,6 +4,7 @@
  * to, where an out-of-range position is reset to, and where a restart should resume. The feed
  * holds the state and does the I/O; these say what to do with it.
  */
+import type { FeedState } from './feed-state.js'
 
 /** What the fetch loop does next, in priority order: a stop, a wait, the records held, a fetch. */
 export type FeedStep =
@@ -20,21 +21,20 @@ export type FeedStep =
   | 'fetch'
 
 export interface FeedView {
-  readonly stopped: boolean
+  /** Where the feed stands (feed-state.ts). */
+  readonly state: FeedState['_tag']
   readonly blocked: boolean
   readonly paused: boolean
-  readonly holdsRecords: boolean
   readonly hasRoom: boolean
-  readonly positionKnown: boolean
 }
 
 export const nextStep = (feed: FeedView): FeedStep => {
-  if (feed.stopped) return 'stop'
+  if (feed.state === 'Stopped') return 'stop'
   if (feed.blocked) return 'wait-unblocked'
   if (feed.paused) return 'sleep-paused'
-  if (feed.holdsRecords) return 'emit'
+  if (feed.state === 'Holding') return 'emit'
   if (!feed.hasRoom) return 'wait-for-room'
-  if (!feed.positionKnown) return 'look-up-position'
+  if (feed.state === 'LookingUp') return 'look-up-position'
   return 'fetch'
 }
 

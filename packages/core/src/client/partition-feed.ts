@@ -7,10 +7,13 @@
  * The feed stops fetching while it is paused or while its subscription holds more unacknowledged
  * bytes than maxBufferedBytes; a pause, seek or unsubscribe made while it emits takes effect
  * before the next record. A fetch may start mid-batch: records below the position are skipped.
+ *
+ * Where the feed stands is one FeedState (feed-state.ts); what to do next is decided by the pure
+ * functions of feed-decisions.ts. This class does the I/O and the waiting between them.
  */
 import { baseOffsetAt, batchSizeAt, lastOffsetDeltaAt, RecordCursor } from '@rivulet/storage'
 import type { ActorRef } from '../actor/actor-ref.js'
-import type { FetchResult, OffsetSpec, PartitionMessage } from '../partition/partition-protocol.js'
+import type { FetchResult, PartitionMessage } from '../partition/partition-protocol.js'
 import { type AcknowledgementTarget, ConsumedRecord } from './consumed-record.js'
 import { PartitionOffsetOutOfRangeError } from './errors.js'
 import type { ConsumerOptions } from './options.js'
@@ -18,11 +21,11 @@ import { type ByteBudget, HeldBytes } from './held-bytes.js'
 import { type DecodeFailureSink, RecordDecoder } from './record-decoder.js'
 import { isRetriable, unwrapActorFailure } from './retry.js'
 import { failureAction, nextStep, resetPosition, resumeFrom } from './feed-decisions.js'
+import { type FeedState, type Holding, holding, type OpenBatch, positionOf, type Ready, readyAt, type StartPosition, startingAt, stopped, unemittedBytes } from './feed-state.js'
 import { absurd } from '../actor/actor.js'
 import type { Topic } from './topic.js'
 
-/** Where a feed starts (or a seek goes): an offset, or one to look up. */
-export type StartPosition = bigint | OffsetSpec
+export type { StartPosition } from './feed-state.js'
 
 /** What a feed needs from its subscription. */
 export interface FeedHost extends DecodeFailureSink, ByteBudget {
@@ -52,23 +55,12 @@ const tagOf = (error: unknown): unknown => (error as { readonly _tag?: unknown }
 
 export class PartitionFeed implements AcknowledgementTarget {
   readonly topic: string
-  paused = false
-  private position: bigint | undefined = undefined
-  private startSpec: OffsetSpec = 'latest'
-  private stopped = false
-  private generation = 0
-  private wake: (() => void) | undefined = undefined
+  private state: FeedState
+  private pausedFlag = false
+  /** A dead-letter send the feed waits for before emitting on. */
   private blocked: Promise<void> | undefined = undefined
-  // The fetched bytes being emitted, and where in them.
-  private buffer: Buffer | undefined = undefined
-  private at = 0
-  private cursor: RecordCursor | undefined = undefined
-  private batchBase = 0n
-  private batchBaseNumber = 0
-  private batchLast = 0n
-  private batchSize = 0
-  private batchLastSequence = -1
-  private skipBelow = 0
+  /** Ends the current wait (a sleep, a backoff, a wait for room) when something changes. */
+  private wake: (() => void) | undefined = undefined
   /** The delivery number and offset of the last record emitted (-1: none yet). */
   private lastSequence = -1
   private lastOffset = -1n
@@ -90,7 +82,7 @@ export class PartitionFeed implements AcknowledgementTarget {
     this.topic = handle.name
     this.decoder = new RecordDecoder(handle, partition, host.options, host)
     this.held = new HeldBytes(host)
-    this.moveTo(start)
+    this.state = this.moveTo(start)
   }
 
   /** Starts the fetch loop; it ends on stop() or when the subscription fails. */
@@ -98,27 +90,34 @@ export class PartitionFeed implements AcknowledgementTarget {
     this.loop().catch((error: unknown) => this.host.fail(error))
   }
 
+  get paused(): boolean {
+    return this.pausedFlag
+  }
+
+  /** What the feed is doing: LookingUp, Ready, Holding or Stopped. */
+  get phase(): FeedState['_tag'] {
+    return this.state._tag
+  }
+
   stop(): void {
-    this.stopped = true
-    this.dropBuffer()
+    this.leave(stopped)
     this.held.releaseAll()
     this.notify()
   }
 
   pause(): void {
-    this.paused = true
+    this.pausedFlag = true
   }
 
   resume(): void {
-    this.paused = false
+    this.pausedFlag = false
     this.notify()
   }
 
-  /** Continues from `start`; what was fetched and not yet emitted is dropped. */
+  /** Continues from `start`; what was fetched and not yet emitted is dropped. Ignored once stopped. */
   seek(start: StartPosition): void {
-    this.generation++
-    this.dropBuffer()
-    this.moveTo(start)
+    if (this.state._tag === 'Stopped') return
+    this.leave(this.moveTo(start))
     this.notify()
   }
 
@@ -166,14 +165,8 @@ export class PartitionFeed implements AcknowledgementTarget {
   private async loop(): Promise<void> {
     const host = this.host
     for (;;) {
-      const step = nextStep({
-        stopped: this.stopped,
-        blocked: this.blocked !== undefined,
-        paused: this.paused,
-        holdsRecords: this.buffer !== undefined,
-        hasRoom: host.hasRoom(),
-        positionKnown: this.position !== undefined,
-      })
+      const state = this.state
+      const step = nextStep({ state: state._tag, blocked: this.blocked !== undefined, paused: this.pausedFlag, hasRoom: host.hasRoom() })
       switch (step) {
         case 'stop':
           return
@@ -185,7 +178,7 @@ export class PartitionFeed implements AcknowledgementTarget {
           await this.sleep()
           break
         case 'emit':
-          if (!this.emit()) await this.sleepUnlessMoving()
+          if (!this.emit(state as Holding)) await this.sleepWhileHeldPaused()
           break
         case 'wait-for-room':
           await new Promise<void>((resolve) => {
@@ -194,10 +187,10 @@ export class PartitionFeed implements AcknowledgementTarget {
           })
           break
         case 'look-up-position':
-          await this.lookUpPosition()
+          await this.lookUpPosition(state as Extract<FeedState, { _tag: 'LookingUp' }>)
           break
         case 'fetch':
-          await this.fetch(this.position!)
+          await this.fetch(state as Ready)
           break
         default:
           absurd(step)
@@ -205,8 +198,8 @@ export class PartitionFeed implements AcknowledgementTarget {
     }
   }
 
-  private async fetch(offset: bigint): Promise<void> {
-    const generation = this.generation
+  private async fetch(ready: Ready): Promise<void> {
+    const offset = ready.position
     const { fetchMaxBytes, fetchMaxWaitMs, requestTimeoutMs } = this.host.options
     let result: FetchResult
     try {
@@ -216,27 +209,27 @@ export class PartitionFeed implements AcknowledgementTarget {
         { timeoutMs: fetchMaxWaitMs + requestTimeoutMs },
       )
     } catch (error) {
-      if (!this.stopped && generation === this.generation) await this.fetchFailed(unwrapActorFailure(error), offset)
+      if (this.state === ready) await this.fetchFailed(ready, unwrapActorFailure(error))
       return
     }
-    if (this.stopped || generation !== this.generation) return
+    // A seek or a stop while the fetch was out: its records are for a position the feed left.
+    if (this.state !== ready) return
     this.host.countFetch(result.records.length)
     if (result.records.length === 0) return
-    this.buffer = result.records
-    this.at = 0
     this.held.hold(result.records.length)
+    this.state = holding(ready, result.records)
   }
 
-  private async fetchFailed(error: unknown, offset: bigint): Promise<void> {
+  private async fetchFailed(ready: Ready, error: unknown): Promise<void> {
     switch (failureAction(tagOf(error), isRetriable(error), false)) {
       case 'reset-position': {
         const bounds = error as { readonly logStartOffset: bigint; readonly logEndOffset: bigint }
         const reset = resetPosition(this.host.options.autoOffsetReset, bounds)
         if (reset === 'fail') {
           const { topic, partition } = this
-          return this.host.fail(new PartitionOffsetOutOfRangeError({ topic, partition, offset, ...bounds }))
+          return this.host.fail(new PartitionOffsetOutOfRangeError({ topic, partition, offset: ready.position, ...bounds }))
         }
-        this.position = reset
+        this.state = readyAt(reset)
         this.basePosition = reset
         this.baseSequence = this.host.peekSequence()
         return
@@ -248,9 +241,8 @@ export class PartitionFeed implements AcknowledgementTarget {
     }
   }
 
-  private async lookUpPosition(): Promise<void> {
-    const generation = this.generation
-    const spec = this.startSpec
+  private async lookUpPosition(lookingUp: Extract<FeedState, { _tag: 'LookingUp' }>): Promise<void> {
+    const spec = lookingUp.spec
     let found: bigint | undefined
     try {
       const leader = await this.host.leader(this.topic, this.partition, false)
@@ -259,12 +251,15 @@ export class PartitionFeed implements AcknowledgementTarget {
       // No record at or after the timestamp: wait for the next one, as Kafka does.
       if (found === undefined) found = await leader.ask((replyTo) => ({ _tag: 'ListOffset', spec: 'latest', replyTo }), { timeoutMs })
     } catch (error) {
+      if (this.state !== lookingUp) return
       const cause = unwrapActorFailure(error)
       if (failureAction(tagOf(cause), isRetriable(cause), true) === 'fail') return this.fail(cause)
       return this.backOff()
     }
-    if (!this.stopped && generation === this.generation) {
-      this.position = found
+    // 'latest' always has an answer (the high watermark); the reply type cannot say so.
+    if (found === undefined) return this.backOff()
+    if (this.state === lookingUp) {
+      this.state = readyAt(found)
       this.basePosition = found
     }
   }
@@ -278,7 +273,7 @@ export class PartitionFeed implements AcknowledgementTarget {
         resolve()
       }
     })
-    if (this.stopped) return
+    if (this.state._tag === 'Stopped') return
     try {
       await this.host.leader(this.topic, this.partition, true)
     } catch (error) {
@@ -295,104 +290,98 @@ export class PartitionFeed implements AcknowledgementTarget {
   }
 
   /**
-   * Emits the buffered records in order until they run out (true) or the feed must stop for a
-   * while (false): paused, moved by a seek, stopped, or waiting for a dead-letter send.
+   * Emits the held records in order until they run out (true: the feed is Ready after them) or
+   * the feed must stop for a while (false): paused, moved by a seek, stopped, or waiting for a
+   * dead-letter send.
    */
-  private emit(): boolean {
-    const buffer = this.buffer!
+  private emit(held: Holding): boolean {
     const host = this.host
-    const generation = this.generation
+    const decoder = this.decoder
     for (;;) {
-      let cursor = this.cursor
-      if (cursor === undefined) {
-        if (this.at >= buffer.length) {
-          this.buffer = undefined
+      let batch = held.batch
+      if (batch === undefined) {
+        if (held.at >= held.records.length) {
+          this.state = readyAt(held.position)
           return true
         }
-        cursor = this.openBatch(buffer)
-        if (cursor === undefined) continue
+        batch = this.openBatch(held)
+        if (batch === undefined) continue
       }
+      const cursor = batch.cursor
       while (cursor.next()) {
         const delta = cursor.offsetDelta
-        if (delta < this.skipBelow) continue
-        const offset = this.batchBaseNumber >= 0 ? BigInt(this.batchBaseNumber + delta) : this.batchBase + BigInt(delta)
-        const decoder = this.decoder
+        if (delta < batch.skipBelow) continue
+        const offset = batch.baseNumber >= 0 ? BigInt(batch.baseNumber + delta) : batch.base + BigInt(delta)
         if (!decoder.decode(cursor, offset)) {
           // Skipped or dead-lettered: carry on after it (now, or once the dead letter is sent).
-          this.skipBelow = delta + 1
+          batch.skipBelow = delta + 1
           if (decoder.deadLetterSent !== undefined) {
             this.blocked = decoder.deadLetterSent.catch((error: unknown) => host.fail(error))
             decoder.deadLetterSent = undefined
             return false
           }
-          if (this.stopped) return false
+          if (this.state !== held) return false
           continue
         }
         const sequence = host.nextSequence()
-        this.batchLastSequence = sequence
+        batch.lastSequence = sequence
         this.lastSequence = sequence
         this.lastOffset = offset
         host.emit(new ConsumedRecord(this.topic, this.partition, offset, decoder.key, decoder.value, cursor.headers, cursor.timestamp, this, sequence))
-        if (this.paused || this.stopped || generation !== this.generation || host.isClosed) return false
+        if (this.pausedFlag || this.state !== held || host.isClosed) return false
       }
-      this.position = this.batchLast + 1n
-      this.finishBatch()
+      held.position = batch.last + 1n
+      held.batch = undefined
+      held.at += batch.size
+      this.held.batchEmitted(batch.size, batch.lastSequence)
     }
   }
 
-  /** The cursor of the batch at `this.at`, or undefined when the whole batch is below the position. */
-  private openBatch(buffer: Buffer): RecordCursor | undefined {
-    const at = this.at
-    const size = batchSizeAt(buffer, at)
-    const base = baseOffsetAt(buffer, at)
-    const last = base + BigInt(lastOffsetDeltaAt(buffer, at))
-    const position = this.position!
+  /** The batch at `held.at`, opened; undefined (and stepped over) when it is all below the position. */
+  private openBatch(held: Holding): OpenBatch | undefined {
+    const { records, at, position } = held
+    const size = batchSizeAt(records, at)
+    const base = baseOffsetAt(records, at)
+    const last = base + BigInt(lastOffsetDeltaAt(records, at))
     if (last < position) {
-      this.at = at + size
+      held.at = at + size
       this.held.release(size)
       return undefined
     }
-    this.cursor = new RecordCursor(buffer, at)
-    this.batchBase = base
-    this.batchBaseNumber = base <= MAX_SAFE ? Number(base) : -1
-    this.batchLast = last
-    this.batchSize = size
-    this.batchLastSequence = -1
-    this.skipBelow = position > base ? Number(position - base) : 0
-    return this.cursor
-  }
-
-  private finishBatch(): void {
-    this.cursor = undefined
-    this.at += this.batchSize
-    this.held.batchEmitted(this.batchSize, this.batchLastSequence)
-  }
-
-  private moveTo(start: StartPosition): void {
-    this.baseSequence = this.host.peekSequence()
-    if (typeof start === 'bigint') {
-      this.position = start
-      this.basePosition = start
-    } else {
-      this.position = undefined
-      this.basePosition = undefined
-      this.startSpec = start
+    held.batch = {
+      cursor: new RecordCursor(records, at),
+      base,
+      baseNumber: base <= MAX_SAFE ? Number(base) : -1,
+      last,
+      size,
+      skipBelow: position > base ? Number(position - base) : 0,
+      lastSequence: -1,
     }
+    return held.batch
   }
 
-  private dropBuffer(): void {
-    if (this.buffer !== undefined) this.held.release(this.buffer.length - this.at)
-    this.buffer = undefined
-    this.cursor = undefined
+  /** The state a move to `start` leads to; the resume position becomes that start. */
+  private moveTo(start: StartPosition): FeedState {
+    const next = startingAt(start)
+    this.baseSequence = this.host.peekSequence()
+    this.basePosition = positionOf(next)
+    return next
+  }
+
+  /** Enters `next`, letting go of fetched bytes not yet emitted. */
+  private leave(next: FeedState): void {
+    const dropped = unemittedBytes(this.state)
+    if (dropped > 0) this.held.release(dropped)
+    this.state = next
   }
 
   private sleep(): Promise<void> {
     return new Promise((resolve) => (this.wake = resolve))
   }
 
-  /** After an interrupted emit: no wait when it was a seek (the loop must move on at once). */
-  private sleepUnlessMoving(): Promise<void> {
-    if (this.paused && this.buffer !== undefined && !this.stopped) return this.sleep()
+  /** After an interrupted emit: sleeps only when paused with records held (a seek or stop moves on at once). */
+  private sleepWhileHeldPaused(): Promise<void> {
+    if (this.pausedFlag && this.state._tag === 'Holding') return this.sleep()
     return Promise.resolve()
   }
 
