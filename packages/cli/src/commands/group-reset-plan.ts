@@ -4,14 +4,16 @@
  * reported, as kafka-consumer-groups does). --dry-run prints this plan; --execute commits it.
  */
 
-/** Where the offsets go (kafka-consumer-groups' --to-earliest, --to-latest, --to-offset, --shift-by). */
-export type ResetTarget = 'earliest' | 'latest' | { readonly offset: bigint } | { readonly shiftBy: bigint }
+/** Where the offsets go (kafka-consumer-groups' --to-earliest, --to-latest, --to-offset, --shift-by, --to-datetime). */
+export type ResetTarget = 'earliest' | 'latest' | { readonly offset: bigint } | { readonly shiftBy: bigint } | { readonly timestamp: number }
 
 export interface PartitionNow {
   readonly partition: number
   readonly logStartOffset: bigint
   readonly logEndOffset: bigint
   readonly committed: bigint | undefined
+  /** For a timestamp target: the first offset at or after it (the log end when none is), as the partition answered. */
+  readonly atTimestamp?: bigint
 }
 
 export interface PlannedReset {
@@ -37,6 +39,10 @@ export const planReset = (target: ResetTarget, now: PartitionNow): PlannedReset 
   if (target === 'earliest') requested = logStartOffset
   else if (target === 'latest') requested = logEndOffset
   else if ('offset' in target) requested = target.offset
+  else if ('timestamp' in target) {
+    if (now.atTimestamp === undefined) throw new Error(`planReset: no offset was looked up for partition ${partition} at ${target.timestamp}`)
+    requested = now.atTimestamp
+  }
   else {
     if (committed === undefined) throw new NothingToShiftError(partition)
     requested = committed + target.shiftBy

@@ -68,6 +68,30 @@ describe('rivulet group', () => {
     expect((await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to-latest', '--to-earliest'])).code).toBe(1)
   })
 
+  it('--to-datetime moves each partition to its first record at or after the time, the log end where none is', async () => {
+    const { rivulet } = await groupThatConsumed()
+    const logEnds = await ends(rivulet)
+    // Every record so far is older than `cut`; one is produced after it.
+    const cut = Date.now() + 1
+    while (Date.now() <= cut) await new Promise((resolve) => setImmediate(resolve))
+    const later = await rivulet(['produce', 'orders', '--key', 'a', '--value', 'later', '--json'])
+    expect(later.json[0]!.timestamp as number).toBeGreaterThanOrEqual(cut)
+    const p = later.json[0]!.partition as number
+    const at = new Date(cut).toISOString()
+    const plan = await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to-datetime', at, '--execute', '--json'])
+    expect(plan.json).toEqual(logEnds.map((end, partition) => expect.objectContaining({ partition, committed: end, next: end, clamped: null, executed: true })))
+    const read = await rivulet(['consume', 'orders', '--group', 'billing', '--max-messages', '1', '--json'])
+    expect(read.json.map(({ value }) => value)).toEqual(['later'])
+
+    const earlier = await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to-datetime', '2000-01-01T00:00:00.000'])
+    const committedNow = logEnds.map((end, partition) => (partition === p ? BigInt(end) + 1n : BigInt(end)))
+    expect(earlier.out).toEqual([...committedNow.map((c, n) => `orders-${n}  committed ${c}  ->  0`), 'dry run: nothing changed (--execute commits these offsets)'])
+    for (const bad of ['yesterday', '2026-13-45T99:00', '1700000000000']) {
+      const refused = await rivulet(['group', 'reset-offsets', 'billing', '--topic', 'orders', '--to-datetime', bad])
+      expect([refused.code, refused.err.join('\n')]).toEqual([1, expect.stringContaining(`--to-datetime expects a date and time as YYYY-MM-DDTHH:mm:SS.sss`)])
+    }
+  })
+
   it('refuses to reset a group that does not exist, creating nothing', async () => {
     const { rivulet } = await groupThatConsumed()
     const unknown = await rivulet(['group', 'reset-offsets', 'typo', '--topic', 'orders', '--to-earliest', '--execute'])

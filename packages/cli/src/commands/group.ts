@@ -15,6 +15,7 @@ interface ResetOptions extends CommonOptions {
   readonly toLatest?: boolean
   readonly toOffset?: bigint
   readonly shiftBy?: bigint
+  readonly toDatetime?: number
   readonly partition?: number
   readonly dryRun?: boolean
   readonly execute?: boolean
@@ -31,6 +32,19 @@ const parseExactOffset = (text: string): bigint => {
   return offset
 }
 
+/**
+ * kafka-consumer-groups' --to-datetime: an ISO 8601 date and time, as 2026-12-03T10:15:00.000
+ * (local time) or with a zone (Z, +01:00).
+ */
+export const parseDatetime = (text: string): number => {
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/
+  const ms = iso.test(text) ? Date.parse(text) : Number.NaN
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new InvalidArgumentError(`--to-datetime expects a date and time as YYYY-MM-DDTHH:mm:SS.sss (local time, or ending in Z or +HH:MM), got "${text}"`)
+  }
+  return ms
+}
+
 /** The one target the flags name, or why they do not. */
 const targetOf = (options: ResetOptions): ResetTarget => {
   const targets: ResetTarget[] = []
@@ -39,8 +53,9 @@ const targetOf = (options: ResetOptions): ResetTarget => {
   if (options.toLatest === true) targets.push('latest')
   if (options.toOffset !== undefined) targets.push({ offset: options.toOffset })
   if (options.shiftBy !== undefined) targets.push({ shiftBy: options.shiftBy })
+  if (options.toDatetime !== undefined) targets.push({ timestamp: options.toDatetime })
   if (targets.length !== 1) {
-    throw new InvalidArgumentError(`${targets.length === 0 ? 'say' : 'say only once'} where the offsets go: --to-earliest, --to-latest, --to-offset <n>, --shift-by <n> (or --to earliest|latest|<n>)`)
+    throw new InvalidArgumentError(`${targets.length === 0 ? 'say' : 'say only once'} where the offsets go: --to-earliest, --to-latest, --to-offset <n>, --shift-by <n>, --to-datetime <time> (or --to earliest|latest|<n>)`)
   }
   return targets[0]!
 }
@@ -95,6 +110,7 @@ export const groupCommand = (output: Output, done: Done): Command => {
       .option('--to-latest', 'to the end of each log')
       .option('--to-offset <n>', 'to this offset (kept within each log)', parseExactOffset)
       .option('--shift-by <n>', 'by n records from the committed offset (negative goes back)', parseShift)
+      .option('--to-datetime <time>', 'to the first record at or after this time (YYYY-MM-DDTHH:mm:SS.sss, local or with Z/+HH:MM)', parseDatetime)
       .option('--to <where>', 'earliest, latest or an offset (Rivulet\'s spelling of the above)', parseOffsetSpec)
       .option('--dry-run', 'print what would change (the default)')
       .option('--execute', 'commit the new offsets'),
@@ -111,9 +127,21 @@ export const groupCommand = (output: Output, done: Done): Command => {
         if (options.partition !== undefined && !topic.partitions.some((p) => p.partition === options.partition)) {
           throw new InvalidArgumentError(`topic "${options.topic}" has partitions 0 to ${topic.partitions.length - 1}: there is no partition ${options.partition}`)
         }
+        const atTimestamp =
+          typeof target === 'object' && 'timestamp' in target
+            ? new Map((await rv.admin.offsetsForTimestamp(options.topic, target.timestamp)).map((p) => [p.partition, p.offset]))
+            : new Map<number, bigint>()
         const plan = topic.partitions
           .filter((p) => options.partition === undefined || p.partition === options.partition)
-          .map((p) => planReset(target, { partition: p.partition, logStartOffset: p.logStartOffset, logEndOffset: p.logEndOffset, committed: committed.get(p.partition) }))
+          .map((p) =>
+            planReset(target, {
+              partition: p.partition,
+              logStartOffset: p.logStartOffset,
+              logEndOffset: p.logEndOffset,
+              committed: committed.get(p.partition),
+              atTimestamp: atTimestamp.get(p.partition),
+            }),
+          )
         const execute = options.execute === true
         if (execute) {
           // One commit for every partition when they go to one place: a failure moves none of them.

@@ -63,6 +63,26 @@ describe('Admin', () => {
     await expect(admin.createTopic('t', { ifNotExists: 'yes' } as never)).rejects.toThrow(/ifNotExists/)
   })
 
+  it('finds per partition the first offset at or after a time, or the log end when none is', async () => {
+    const { cluster, admin } = setup()
+    await admin.createTopic('t', { partitions: 2 })
+    const producer = new Producer(cluster.connection, { lingerMs: 0 })
+    await producer.send('t', [1000, 2000, 3000].map((timestamp) => ({ value: `${timestamp}`, partition: 0, timestamp })))
+    await producer.send('t', [{ value: 'early', partition: 1, timestamp: 500 }])
+    expect(await admin.offsetsForTimestamp('t', 1500)).toEqual([
+      { partition: 0, offset: 1n },
+      { partition: 1, offset: 1n },
+    ])
+    expect(await admin.offsetsForTimestamp('t', 0)).toEqual([
+      { partition: 0, offset: 0n },
+      { partition: 1, offset: 0n },
+    ])
+    expect((await admin.offsetsForTimestamp('t', 3000))[0]).toEqual({ partition: 0, offset: 2n })
+    await expect(admin.offsetsForTimestamp('t', -1)).rejects.toThrow(/timestamp=-1 to offsetsForTimestamp/)
+    await expect(admin.offsetsForTimestamp('t', 1.5)).rejects.toThrow(/whole number/)
+    await expect(admin.offsetsForTimestamp('missing', 0)).rejects.toBeInstanceOf(UnknownTopicError)
+  })
+
   it("takes Kafka's dotted config names and keeps each override under the log config's own name", async () => {
     const { admin } = setup()
     await admin.createTopic('t', { partitions: 1, config: { 'retention.ms': '60000', 'cleanup.policy': 'compact' } })

@@ -11,7 +11,7 @@ import type { ClusterConnection } from './cluster-connection.js'
 import { ClosedError, TopicExistsError } from '../errors.js'
 import { unknownKeyReason } from '@rivulet/storage/internal'
 import { createTopicArguments, topicArgument, topicConfigArgument } from './admin-arguments.js'
-import { InvalidClientOptionError } from './errors.js'
+import { InvalidArgumentError, InvalidClientOptionError } from './errors.js'
 import { type ConsumerGroupDescription, GroupAdmin, type GroupListing, type ResetOffsetsSpec } from './group-admin.js'
 import type { OffsetToCommit } from '../group/group-messages.js'
 import { unwrapActorFailure } from './retry.js'
@@ -38,16 +38,24 @@ export interface CreateTopicOptions {
 
 const RequestTimeoutMs = Schema.Number.check(Schema.isInt(), Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(2 ** 31 - 1))
 
+/** A partition's offset, as offsetsForTimestamp answers. */
+export interface PartitionOffset {
+  readonly partition: number
+  readonly offset: bigint
+}
+
 type BrokerRequest = Extract<BrokerMessage, { readonly replyTo: unknown }>
 
 export class Admin {
   private readonly broker: ActorRef<BrokerMessage>
+  private readonly connection: ClusterConnection
   private readonly requestTimeoutMs: number
   private readonly groups: GroupAdmin
   private closed = false
 
   constructor(connection: ClusterConnection, options: AdminOptions = {}) {
     this.broker = connection.broker
+    this.connection = connection
     const { requestTimeoutMs = 30_000, ...unknown } = options
     const extra = Object.keys(unknown)[0]
     if (extra !== undefined) {
@@ -109,6 +117,34 @@ export class Admin {
   /** The topic's partitions and where their leaders are. */
   metadata(topic: TopicLike): Promise<TopicMetadata> {
     return this.checked(() => topicArgument('metadata', topic), (name) => this.ask<TopicMetadata>((replyTo) => ({ _tag: 'Metadata', topic: name, autoCreate: false, replyTo })))
+  }
+
+  /**
+   * Per partition, the first offset whose record's timestamp is at or after `timestamp` (ms since
+   * the epoch), or the log end when no record is (KafkaJS's fetchTopicOffsetsByTimestamp).
+   */
+  offsetsForTimestamp(topic: TopicLike, timestamp: number): Promise<readonly PartitionOffset[]> {
+    return this.checked(
+      () => {
+        if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+          throw new InvalidArgumentError({ call: 'offsetsForTimestamp', argument: 'timestamp', value: timestamp, allowed: 'milliseconds since the epoch (a whole number >= 0)' })
+        }
+        return topicArgument('offsetsForTimestamp', topic)
+      },
+      async (name) => {
+        const metadata = await this.metadata(name)
+        return Promise.all(
+          metadata.partitionLeaders.map(async (path, partition): Promise<PartitionOffset> => {
+            const leader = this.connection.partition(path)
+            const list = (spec: 'latest' | { readonly timestamp: number }) =>
+              leader.ask((replyTo) => ({ _tag: 'ListOffset', spec, replyTo }), { timeoutMs: this.requestTimeoutMs }).catch((error: unknown) => {
+                throw unwrapActorFailure(error)
+              })
+            return { partition, offset: (await list({ timestamp })) ?? (await list('latest'))! }
+          }),
+        )
+      },
+    )
   }
 
   /** Consumer groups with members or committed offsets, by group id, with their state. */

@@ -4,7 +4,7 @@
  * it, from ../group.
  */
 export { Admin } from './admin.js'
-export type { AdminOptions, CreateTopicOptions } from './admin.js'
+export type { AdminOptions, CreateTopicOptions, PartitionOffset } from './admin.js'
 export type { ConsumerGroupDescription, GroupListing, GroupMemberDescription, GroupPartitionOffsets, ResetOffsetsSpec, ResetTo } from './group-admin.js'
 export type { ClusterConnection } from './cluster-connection.js'
 export { Consumer } from './consumer.js'
