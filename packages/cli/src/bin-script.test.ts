@@ -1,19 +1,16 @@
 // The committed bin script (bin/rivulet.js) npm links as `rivulet`: it must exist before any
 // build (a fresh `npm ci` links it) and load dist/main.js, or say plainly that the build is missing.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 
 const packageDir = new URL('..', import.meta.url).pathname
-const dirs: string[] = []
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
 /** A copy of the package's bin script in a directory of its own, with or without a dist/main.js. */
 const installedCopy = (main?: string) => {
-  const dir = mkdtempSync(join(tmpdir(), 'rivulet-bin-'))
-  dirs.push(dir)
+  const dir = tempDir('bin')
   mkdirSync(join(dir, 'bin'))
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}')
   copyFileSync(join(packageDir, 'bin/rivulet.js'), join(dir, 'bin/rivulet.js'))

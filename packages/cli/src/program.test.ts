@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { encodeRecordBatch, Log } from '@rivulet/core/internal'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import type { Output } from './output.js'
 import { runCli, VERSION } from './program.js'
 
@@ -12,12 +12,9 @@ const capture = () => {
   const output: Output = { out: (l) => out.push(l), err: (l) => err.push(l) }
   return { out, err, output }
 }
-const dirs: string[] = []
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 const logWithRecords = async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rivulet-cli-'))
-  dirs.push(dir)
+  const dir = tempDir('cli')
   const log = await Log.open(dir, { flush: 'os' })
   await log.append(encodeRecordBatch([{ key: Buffer.from('k1'), value: Buffer.from('v1'), timestamp: 5 }]))
   await log.append(encodeRecordBatch([{ key: null, value: Buffer.from('v2'), timestamp: 6 }, { key: Buffer.from('k3'), value: null, timestamp: 7 }]))

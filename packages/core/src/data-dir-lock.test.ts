@@ -1,20 +1,10 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CorruptDataDirLockError, DataDirLockedError, lockDataDir } from './data-dir-lock.js'
-import { thrownBy } from './test-support/thrown.js'
+import { tempDir, thrownBy } from '@rivulet/test-kit'
 
-const dirs: string[] = []
-const tempDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'rivulet-lock-'))
-  dirs.push(dir)
-  return dir
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
 
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid as number
 const lockFiles = (dir: string): string[] => readdirSync(dir).filter((name) => name.startsWith('.lock')).sort()
@@ -22,7 +12,7 @@ const NONCE = 'ab'.repeat(16)
 
 describe('lockDataDir', () => {
   it('refuses a second lock while held, in this process too, and opens again once released', () => {
-    const dir = tempDir()
+    const dir = tempDir('lock')
     const lock = lockDataDir(dir)
     expect(thrownBy(() => lockDataDir(dir), DataDirLockedError)).toMatchObject({ dataDir: dir, ownerPid: process.pid })
     lock.release()
@@ -35,7 +25,7 @@ describe('lockDataDir', () => {
   })
 
   it('takes over a lock whose owner is dead, leaving the stale file for nobody to trust', () => {
-    const dir = tempDir()
+    const dir = tempDir('lock')
     writeFileSync(join(dir, '.lock.4'), `${deadPid()} ${NONCE}`)
     const lock = lockDataDir(dir)
     expect(lockFiles(dir)).toEqual(['.lock.5'])
@@ -43,13 +33,13 @@ describe('lockDataDir', () => {
   })
 
   it('takes over a lock naming its own pid that this process never took (a restarted container)', () => {
-    const dir = tempDir()
+    const dir = tempDir('lock')
     writeFileSync(join(dir, '.lock.0'), `${process.pid} ${NONCE}`)
     lockDataDir(dir).release()
   })
 
   it('respects a lock of the older single-file format naming a live process, and ignores a dead one', () => {
-    const dir = tempDir()
+    const dir = tempDir('lock')
     writeFileSync(join(dir, '.lock'), String(process.ppid))
     expect(thrownBy(() => lockDataDir(dir), DataDirLockedError)).toMatchObject({ ownerPid: process.ppid })
     writeFileSync(join(dir, '.lock'), String(deadPid()))
@@ -58,7 +48,7 @@ describe('lockDataDir', () => {
 
   it('refuses a lock file that holds neither an owner nor the released mark, naming it', () => {
     for (const content of ['', '12', 'garbage', `${process.ppid} short`]) {
-      const dir = tempDir()
+      const dir = tempDir('lock')
       writeFileSync(join(dir, '.lock.0'), content)
       const error = thrownBy(() => lockDataDir(dir), CorruptDataDirLockError)
       expect(error).toMatchObject({ file: join(dir, '.lock.0'), content })
@@ -67,7 +57,7 @@ describe('lockDataDir', () => {
   })
 
   it('removes temporary files of dead processes', () => {
-    const dir = tempDir()
+    const dir = tempDir('lock')
     writeFileSync(join(dir, `.lock-tmp.${deadPid()}.0123`), 'x')
     const lock = lockDataDir(dir)
     expect(lockFiles(dir)).toEqual(['.lock.0'])

@@ -1,15 +1,15 @@
 // Issue 8, item 5: opening a data directory that is missing, not Rivulet's, or a file.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { DataDirNotADirectoryError, NoDataDirError } from './errors.js'
 import { Rivulet } from './rivulet.js'
 
 const roots: string[] = []
 afterEach(() => roots.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 const root = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rivulet-data-dir-'))
+  const dir = tempDir('data-dir')
   roots.push(dir)
   return dir
 }

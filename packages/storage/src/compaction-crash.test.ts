@@ -1,7 +1,7 @@
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, cpSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { encodeTestBatch, readFrom, recordsIn, swapLeftovers, type LoggedRecord, type TestRecord } from './compaction/test-support/records.js'
 import { LogClosedError } from './errors.js'
 import { Log } from './log.js'
@@ -12,11 +12,10 @@ let root: string
 let original: string
 let compacted: string
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'rivulet-compaction-crash-'))
+  root = tempDir('compaction-crash')
   original = join(root, 'original')
   compacted = join(root, 'compacted')
 })
-afterEach(() => rmSync(root, { recursive: true, force: true }))
 
 const open = (dir: string, config: LogConfigInput = {}): Promise<Log> =>
   Log.open(dir, { flush: 'os', segmentMs: -1, retentionMs: -1, cleanupPolicy: 'compact', segmentBytes: 1 << 20, ...config }, { nowMs: () => 10_000 })

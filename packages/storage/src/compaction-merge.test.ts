@@ -1,7 +1,7 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { compactLog } from './compaction.js'
 import { planMerges } from './compaction/merge-plan.js'
 import {
@@ -20,9 +20,8 @@ const NOW = 10_000
 
 let root: string
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'rivulet-compaction-merge-'))
+  root = tempDir('compaction-merge')
 })
-afterEach(() => rmSync(root, { recursive: true, force: true }))
 
 const config: LogConfigInput = { flush: 'os', segmentMs: -1, retentionMs: -1, cleanupPolicy: 'compact', deleteRetentionMs: 1_000 }
 const open = (dir: string, overrides: LogConfigInput = {}): Promise<Log> => Log.open(dir, { ...config, ...overrides }, { nowMs: () => NOW })

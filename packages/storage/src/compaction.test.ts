@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import {
   encodeTestBatch,
   expectSegmentsBounded,
@@ -27,9 +27,8 @@ const NOTHING = { segmentsCleaned: 0, recordsRemoved: 0, bytesBefore: 0, bytesAf
 
 let dir: string
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rivulet-compaction-'))
+  dir = tempDir('compaction')
 })
-afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 const open = (config: LogConfigInput = {}, at: string = dir): Promise<Log> =>
   Log.open(

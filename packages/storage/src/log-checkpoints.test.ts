@@ -1,17 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
+import { describe, expect, it } from 'vitest'
 import { readOffsetCheckpoint, RECOVERY_POINT_FILE } from './log-checkpoints.js'
 import { Log } from './log.js'
-import { appendNumbered, removeTempDirs, tempDir } from './test-support/damage.js'
+import { appendNumbered } from './test-support/damage.js'
 
-afterEach(removeTempDirs)
 
 const recoveryPointOf = (dir: string) => readOffsetCheckpoint(dir, RECOVERY_POINT_FILE)
 
 describe('the recovery-point checkpoint raised in place', () => {
   it('holds exactly the flushed end after every flush, across growing digit counts, lowering and raising again', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const log = await Log.open(dir, { flush: 'every-batch' })
     for (const batches of [3, 9, 95]) {
       await appendNumbered(log, batches, 1)
@@ -26,7 +26,7 @@ describe('the recovery-point checkpoint raised in place', () => {
   })
 
   it('a damaged checkpoint found at open is written whole at the first flush, not patched in place', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const first = await Log.open(dir, { flush: 'every-batch' })
     await appendNumbered(first, 2, 1)
     await first.close()

@@ -1,11 +1,11 @@
 // A disk that runs out of room part-way through an append (node:fs's writeSync given a byte
 // budget, as a full disk takes a partial write and then refuses) must leave the log byte-identical,
 // answer StorageFullError, and take the next append at the right offset once room is back.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { LogNeedsRecoveryError, StorageFullError } from './errors.js'
 import { Log } from './log.js'
 import { decodeRecords } from './record-batch/decoder.js'
@@ -33,17 +33,10 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...fs, writeSync, fdatasync, default: { ...fs, writeSync, fdatasync } }
 })
 
-const dirs: string[] = []
 afterEach(() => {
   disk.bytesLeft = Number.POSITIVE_INFINITY
   disk.fsyncFails = false
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rivulet-disk-full-'))
-  dirs.push(dir)
-  return dir
-}
 
 /** `count` one-record batches back to back, values `${prefix}-${i}`. */
 const batchesOf = (prefix: string, count: number): Buffer =>
@@ -79,7 +72,7 @@ const expected = (prefix: string, from: number, count: number): Array<[bigint, s
  * or in the offset index, depending on the budget.
  */
 const failAppendAt = async (budget: number, config: { segmentBytes?: number }) => {
-  const dir = tempDir()
+  const dir = tempDir('disk-full')
   const log = await Log.open(dir, { indexIntervalBytes: 1, ...config })
   log.appendUnflushed(batchesOf('before', 30))
   const filesBefore = filesOf(dir)
@@ -108,7 +101,7 @@ const failAppendAt = async (budget: number, config: { segmentBytes?: number }) =
 
 /** The bytes the append of failAppendAt writes when it succeeds: the log, then time entries, then offset entries. */
 const bytesOfTheAppend = async (): Promise<{ log: number; timeIndex: number; total: number }> => {
-  const log = await Log.open(tempDir(), { indexIntervalBytes: 1 })
+  const log = await Log.open(tempDir('disk-full'), { indexIntervalBytes: 1 })
   log.appendUnflushed(batchesOf('before', 30))
   const budget = 1e12
   disk.bytesLeft = budget
@@ -150,7 +143,7 @@ describe('Log on a full disk', () => {
   })
 
   it('rolls on a nearly full disk: the closed segment is flushed without its index entries, and no failure sticks', async () => {
-    const dir = tempDir()
+    const dir = tempDir('disk-full')
     const log = await Log.open(dir, { indexIntervalBytes: 1, segmentBytes: 2048 })
     log.appendUnflushed(batchesOf('first', 30))
     const next = batchesOf('second', 1)
@@ -168,7 +161,7 @@ describe('Log on a full disk', () => {
   })
 
   it('has no sticky failure: many failures in a row, then appends go on', async () => {
-    const dir = tempDir()
+    const dir = tempDir('disk-full')
     const log = await Log.open(dir)
     await log.append(batchesOf('kept', 3))
     disk.bytesLeft = 0
@@ -180,7 +173,7 @@ describe('Log on a full disk', () => {
   })
 
   it('names the file, the bytes attempted and the errno, and says it is retriable', async () => {
-    const dir = tempDir()
+    const dir = tempDir('disk-full')
     const log = await Log.open(dir)
     const batch = batchesOf('x', 1)
     disk.bytesLeft = 0
@@ -197,7 +190,7 @@ describe('Log on a full disk', () => {
   })
 
   it('closes on a full disk, index entries left for the next open to catch up', async () => {
-    const dir = tempDir()
+    const dir = tempDir('disk-full')
     const log = await Log.open(dir, { indexIntervalBytes: 1 })
     log.appendUnflushed(batchesOf('kept', 50))
     disk.bytesLeft = 0
@@ -209,7 +202,7 @@ describe('Log on a full disk', () => {
   })
 
   it('opens on a full disk: the indexes it rebuilds wait in memory for room, reads go on', async () => {
-    const dir = tempDir()
+    const dir = tempDir('disk-full')
     const log = await Log.open(dir, { indexIntervalBytes: 1 })
     log.appendUnflushed(batchesOf('kept', 600))
     await log.close()
@@ -225,7 +218,7 @@ describe('Log on a full disk', () => {
   })
 
   it('after a failed fsync acknowledges nothing and refuses appends until reopened, which recovers', async () => {
-    const dir = tempDir()
+    const dir = tempDir('disk-full')
     const log = await Log.open(dir, { flush: 'every-batch' })
     await log.append(batchesOf('durable', 2))
     disk.fsyncFails = true

@@ -1,7 +1,8 @@
 // Issue 7 items 4 and 5: damaged bytes are never served at the wrong offset and never silently cut.
 import { existsSync, rmSync, statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
+import { describe, expect, it } from 'vitest'
 import { LogCorruptedError } from './errors.js'
 import { CLEAN_SHUTDOWN_FILE, COMPACTED_BELOW_FILE, RECOVERY_POINT_FILE } from './log-checkpoints.js'
 import { Log } from './log.js'
@@ -12,13 +13,10 @@ import {
   batchPositions,
   crashCopy,
   flipBit,
-  removeTempDirs,
   segmentLogFiles,
-  tempDir,
   whatIsServed,
 } from './test-support/damage.js'
 
-afterEach(removeTempDirs)
 
 /**
  * Three closed segments of 3 batches of 5 records each, then an empty active one; closed cleanly.
@@ -26,7 +24,7 @@ afterEach(removeTempDirs)
  * entry, and the reads are what must notice damage before it.
  */
 const threeClosedSegments = async (): Promise<{ dir: string; acknowledged: Map<bigint, string> }> => {
-  const dir = tempDir()
+  const dir = tempDir('integrity')
   const log = await Log.open(dir, { flush: 'os', indexIntervalBytes: 1 })
   const acknowledged = new Map<bigint, string>()
   for (let s = 0; s < 3; s++) {
@@ -107,7 +105,7 @@ describe('a flipped bit in flushed data of the active segment', () => {
   }
 
   it('after a clean close: the log end stays 1000, batch 0 is refused, and the next append gets offset 1000', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const { log, acknowledged } = await thousandFsynced(dir)
     await log.close()
     flipBit(segmentLogFiles(dir)[0]!, 30, 3)
@@ -122,7 +120,7 @@ describe('a flipped bit in flushed data of the active segment', () => {
   })
 
   it('after a crash: damage below the recovery point is not cut; the log refuses reads there and appends', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const { log, acknowledged } = await thousandFsynced(dir)
     const crashed = crashCopy(dir)
     await log.close()
@@ -148,7 +146,7 @@ describe('a flipped bit in flushed data of the active segment', () => {
   })
 
   it('after a crash: a truncation at a batch boundary below the recovery point is damage, not a shorter log', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const { log } = await thousandFsynced(dir)
     const crashed = crashCopy(dir)
     await log.close()
@@ -165,7 +163,7 @@ describe('a flipped bit in flushed data of the active segment', () => {
   })
 
   it('after a clean close: a truncation at a batch boundary is damage too', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const { log } = await thousandFsynced(dir)
     await log.close()
     const file = segmentLogFiles(dir)[0]!
@@ -176,7 +174,7 @@ describe('a flipped bit in flushed data of the active segment', () => {
   })
 
   it('a recovery point checkpoint that does not parse is reported and not trusted', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const { log } = await thousandFsynced(dir)
     const crashed = crashCopy(dir)
     await log.close()
@@ -191,7 +189,7 @@ describe('a flipped bit in flushed data of the active segment', () => {
 
 describe('the recovery point', () => {
   it('covers every acknowledged append under every-batch, and is checkpointed before the acknowledgement', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const log = await Log.open(dir, { flush: 'every-batch', segmentBytes: 300 })
     for (let i = 0; i < 20; i++) {
       const result = await log.append(batchOf([`v${i}`]))
@@ -204,7 +202,7 @@ describe('the recovery point', () => {
   })
 
   it('is lowered by truncateTo, so the shorter log is not damage', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const log = await Log.open(dir, { flush: 'every-batch' })
     await appendNumbered(log, 10, 1)
     await log.truncateTo(4n)
@@ -219,7 +217,7 @@ describe('the recovery point', () => {
 
 describe('compaction gaps', () => {
   it('a compacted segment keeps its gaps legitimately after the policy changes from compact to delete', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const log = await Log.open(dir, { flush: 'os', cleanupPolicy: 'compact' })
     for (let i = 0; i < 6; i++) await log.append(batchOf([`a${i}`], i % 2 === 0 ? 'even' : `odd${i}`))
     await log.roll()

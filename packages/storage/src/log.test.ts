@@ -1,22 +1,13 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { CorruptRecordBatchError, InvalidLogConfigError, LogClosedError, LogCorruptedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js'
 import { Log } from './log.js'
 import { decodeRecords } from './record-batch/decoder.js'
 import { encodeRecordBatch } from './record-batch/encoder.js'
 import { batchSizeAt, baseOffsetAt, CRC_AT, lastOffsetAt } from './record-batch/batch-header.js'
 
-const dirs: string[] = []
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rivulet-log-'))
-  dirs.push(dir)
-  return dir
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
 
 const batchOf = (values: readonly string[], timestamp = Date.now()) =>
   encodeRecordBatch(values.map((v) => ({ key: Buffer.from(`k-${v}`), value: Buffer.from(v), timestamp })))
@@ -42,7 +33,7 @@ const readAll = async (log: Log, from = log.logStartOffset): Promise<Array<{ off
 
 /** The directory as a crash would leave it (no close ran): a copy taken while the log is open. */
 const crashCopy = (dir: string): string => {
-  const copy = tempDir()
+  const copy = tempDir('log')
   cpSync(dir, copy, { recursive: true })
   return copy
 }
@@ -51,7 +42,7 @@ const segmentLogFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWi
 
 describe('Log', () => {
   it('assigns dense offsets and reads back what it appended', async () => {
-    const log = await Log.open(tempDir(), { flush: 'os' })
+    const log = await Log.open(tempDir('log'), { flush: 'os' })
     expect([log.logStartOffset, log.logEndOffset]).toEqual([0n, 0n])
     const first = await log.append(batchOf(['a', 'b', 'c']))
     const second = await log.append(batchOf(['d']))
@@ -62,7 +53,7 @@ describe('Log', () => {
   })
 
   it('appends several batches given in one buffer, each with its own offsets', async () => {
-    const log = await Log.open(tempDir(), { flush: 'os' })
+    const log = await Log.open(tempDir('log'), { flush: 'os' })
     const result = await log.append(Buffer.concat([batchOf(['a', 'b']), batchOf(['c'])]))
     expect(result).toMatchObject({ baseOffset: 0n, lastOffset: 2n, batchCount: 2, recordCount: 3 })
     expect((await readAll(log)).map((r) => r.value)).toEqual(['a', 'b', 'c'])
@@ -70,7 +61,7 @@ describe('Log', () => {
   })
 
   it('restores every offset after close and reopen', async () => {
-    const dir = tempDir()
+    const dir = tempDir('log')
     const log = await Log.open(dir, { segmentBytes: 200, flush: 'os' })
     for (let i = 0; i < 20; i++) await log.append(batchOf([`v${i}`, `w${i}`]))
     const before = await readAll(log)
@@ -84,7 +75,7 @@ describe('Log', () => {
   })
 
   it('refuses a batch above maxBatchBytes and writes nothing', async () => {
-    const dir = tempDir()
+    const dir = tempDir('log')
     const log = await Log.open(dir, { maxBatchBytes: 100, flush: 'os' })
     await log.append(batchOf(['ok']))
     const big = encodeRecordBatch([{ key: null, value: Buffer.alloc(200) }])
@@ -100,7 +91,7 @@ describe('Log', () => {
     const exact = encodeRecordBatch([{ key: null, value: Buffer.alloc(100) }])
     const longer = encodeRecordBatch([{ key: null, value: Buffer.alloc(101) }])
     expect(longer.length).toBe(exact.length + 1)
-    const log = await Log.open(tempDir(), { maxBatchBytes: exact.length, flush: 'os' })
+    const log = await Log.open(tempDir('log'), { maxBatchBytes: exact.length, flush: 'os' })
     expect(log.appendUnflushed(exact)).toMatchObject({ baseOffset: 0n, logEndOffset: 1n })
     expect(() => log.appendUnflushed(longer)).toThrow(RecordBatchTooLargeError)
     // Each batch of a multi-batch append is held to the limit on its own, not their sum.
@@ -111,7 +102,7 @@ describe('Log', () => {
   })
 
   it('refuses corrupt, truncated or empty input with the position of the bad batch, writing nothing', async () => {
-    const log = await Log.open(tempDir(), { flush: 'os' })
+    const log = await Log.open(tempDir('log'), { flush: 'os' })
     const good = batchOf(['a'])
     const flipped = batchOf(['b'])
     flipped[flipped.length - 1]! ^= 0xff
@@ -124,7 +115,7 @@ describe('Log', () => {
   })
 
   it('reports reads outside [logStart, logEnd] as OffsetOutOfRangeError and the end as empty', async () => {
-    const log = await Log.open(tempDir(), { flush: 'os' })
+    const log = await Log.open(tempDir('log'), { flush: 'os' })
     await log.append(batchOf(['a', 'b']))
     expect((await log.read(2n, { maxBytes: 1000 })).bytes.length).toBe(0)
     const error = await log.read(3n, { maxBytes: 1000 }).catch((e: unknown) => e)
@@ -135,7 +126,7 @@ describe('Log', () => {
   })
 
   it('returns whole batches: the one holding the offset, and a first batch bigger than maxBytes', async () => {
-    const log = await Log.open(tempDir(), { flush: 'os' })
+    const log = await Log.open(tempDir('log'), { flush: 'os' })
     await log.append(batchOf(['a', 'b', 'c']))
     await log.append(batchOf(['d']))
     const { bytes } = await log.read(1n, { maxBytes: 1 })
@@ -148,13 +139,13 @@ describe('Log', () => {
 
   it('rolls segments on size and on age, naming them by base offset', async () => {
     let now = 1_000_000
-    const dir = tempDir()
+    const dir = tempDir('log')
     const log = await Log.open(dir, { segmentBytes: 150, segmentMs: 60_000, flush: 'os' }, { nowMs: () => now })
     await log.append(batchOf(['a'], now))
     await log.append(batchOf(['b'], now))
     await log.append(batchOf(['c'], now))
     expect(segmentLogFiles(dir)).toEqual(['00000000000000000000.log', '00000000000000000002.log'])
-    const bigLog = await Log.open(tempDir(), { segmentMs: 60_000, flush: 'os' }, { nowMs: () => now })
+    const bigLog = await Log.open(tempDir('log'), { segmentMs: 60_000, flush: 'os' }, { nowMs: () => now })
     await bigLog.append(batchOf(['a'], now))
     now += 60_001
     await bigLog.append(batchOf(['b'], now))
@@ -165,21 +156,21 @@ describe('Log', () => {
   it('rolls and retains at exactly their boundaries: segmentBytes, segmentMs, retentionMs', async () => {
     let now = 1_000_000
     const size = batchOf(['a'], now).length
-    const bySize = await Log.open(tempDir(), { segmentBytes: 2 * size, flush: 'os' }, { nowMs: () => now })
+    const bySize = await Log.open(tempDir('log'), { segmentBytes: 2 * size, flush: 'os' }, { nowMs: () => now })
     await bySize.append(batchOf(['a'], now))
     await bySize.append(batchOf(['b'], now))
     expect(bySize.segmentCount).toBe(1)
     await bySize.append(batchOf(['c'], now))
     expect(bySize.segmentCount).toBe(2)
 
-    const byAge = await Log.open(tempDir(), { segmentMs: 60_000, flush: 'os' }, { nowMs: () => now })
+    const byAge = await Log.open(tempDir('log'), { segmentMs: 60_000, flush: 'os' }, { nowMs: () => now })
     await byAge.append(batchOf(['a'], now))
     await byAge.append(batchOf(['b'], now + 60_000))
     expect(byAge.segmentCount).toBe(1)
     await byAge.append(batchOf(['c'], now + 60_001))
     expect(byAge.segmentCount).toBe(2)
 
-    const retained = await Log.open(tempDir(), { retentionMs: 5_000, flush: 'os' }, { nowMs: () => now })
+    const retained = await Log.open(tempDir('log'), { retentionMs: 5_000, flush: 'os' }, { nowMs: () => now })
     await retained.append(batchOf(['old'], now))
     await retained.roll()
     await retained.append(batchOf(['new'], now + 10_000))
@@ -192,7 +183,7 @@ describe('Log', () => {
 
   it('deletes expired segments, advancing the log start offset', async () => {
     let now = 10_000
-    const log = await Log.open(tempDir(), { segmentBytes: 1, retentionMs: 5_000, flush: 'os' }, { nowMs: () => now })
+    const log = await Log.open(tempDir('log'), { segmentBytes: 1, retentionMs: 5_000, flush: 'os' }, { nowMs: () => now })
     for (let i = 0; i < 5; i++) await log.append(batchOf([`v${i}`], now + i * 1_000))
     now = 10_000 + 4_000 + 5_001
     expect(await log.applyRetention()).toEqual({ deletedSegments: 5, logStartOffset: 5n })
@@ -204,7 +195,7 @@ describe('Log', () => {
   })
 
   it('deletes oldest segments beyond retentionBytes', async () => {
-    const log = await Log.open(tempDir(), { segmentBytes: 1, retentionMs: -1, retentionBytes: 250, flush: 'os' })
+    const log = await Log.open(tempDir('log'), { segmentBytes: 1, retentionMs: -1, retentionBytes: 250, flush: 'os' })
     for (let i = 0; i < 6; i++) await log.append(batchOf([`v${i}`]))
     const { deletedSegments } = await log.applyRetention()
     expect(deletedSegments).toBeGreaterThan(0)
@@ -216,7 +207,7 @@ describe('Log', () => {
   })
 
   it('truncates to an offset, dropping whole batches and later segments', async () => {
-    const log = await Log.open(tempDir(), { segmentBytes: 200, flush: 'os' })
+    const log = await Log.open(tempDir('log'), { segmentBytes: 200, flush: 'os' })
     for (let i = 0; i < 10; i++) await log.append(batchOf([`a${i}`, `b${i}`]))
     await log.truncateTo(7n) // inside the batch [6, 7]: the whole batch goes
     expect(log.logEndOffset).toBe(6n)
@@ -228,7 +219,7 @@ describe('Log', () => {
   })
 
   it('truncates past a compaction gap to the offset asked, never handing a compacted-away offset out again', async () => {
-    const dir = tempDir()
+    const dir = tempDir('log')
     const config = { flush: 'os', segmentMs: -1, retentionMs: -1, cleanupPolicy: 'compact' } as const
     const log = await Log.open(dir, config)
     const keyed = (key: string, value: string) => encodeRecordBatch([{ key: Buffer.from(key), value: Buffer.from(value), timestamp: 0 }])
@@ -254,7 +245,7 @@ describe('Log', () => {
   })
 
   it('finds the first offset at or after a timestamp', async () => {
-    const log = await Log.open(tempDir(), { segmentBytes: 200, indexIntervalBytes: 1, flush: 'os' })
+    const log = await Log.open(tempDir('log'), { segmentBytes: 200, indexIntervalBytes: 1, flush: 'os' })
     for (let i = 0; i < 10; i++) await log.append(batchOf([`v${i}`], 1_000 + i * 10))
     expect(await log.offsetForTimestamp(0)).toBe(0n)
     expect(await log.offsetForTimestamp(1_045)).toBe(5n)
@@ -264,7 +255,7 @@ describe('Log', () => {
   })
 
   it('after a crash, cuts a torn tail above the recovery point and keeps every whole batch before it', async () => {
-    const dir = tempDir()
+    const dir = tempDir('log')
     const log = await Log.open(dir, { flush: 'every-batch' })
     await log.append(batchOf(['a']))
     log.appendUnflushed(batchOf(['b'])) // written, never flushed: a crash may tear it
@@ -283,7 +274,7 @@ describe('Log', () => {
   })
 
   it('never serves a corrupt batch of a closed segment: the error names file and position', async () => {
-    const dir = tempDir()
+    const dir = tempDir('log')
     const log = await Log.open(dir, { segmentBytes: 1, flush: 'os' })
     for (let i = 0; i < 3; i++) await log.append(batchOf([`v${i}`]))
     await log.close()
@@ -301,7 +292,7 @@ describe('Log', () => {
   })
 
   it('rejects calls after close, and a second close is harmless', async () => {
-    const log = await Log.open(tempDir())
+    const log = await Log.open(tempDir('log'))
     await log.close()
     await log.close()
     await expect(log.append(batchOf(['a']))).rejects.toBeInstanceOf(LogClosedError)
@@ -309,19 +300,19 @@ describe('Log', () => {
   })
 
   it('refuses a bad config naming the key', async () => {
-    await expect(Log.open(tempDir(), { segmentBytes: -1 })).rejects.toBeInstanceOf(InvalidLogConfigError)
-    await expect(Log.open(tempDir(), { flush: 'never' })).rejects.toThrow(/flush="never"/)
+    await expect(Log.open(tempDir('log'), { segmentBytes: -1 })).rejects.toBeInstanceOf(InvalidLogConfigError)
+    await expect(Log.open(tempDir('log'), { flush: 'never' })).rejects.toThrow(/flush="never"/)
   })
 
   it('shares fsyncs between concurrent appends under flush every-batch', async () => {
-    const log = await Log.open(tempDir(), { flush: 'every-batch' })
+    const log = await Log.open(tempDir('log'), { flush: 'every-batch' })
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(batchOf([`v${i}`]))))
     expect(results.map((r) => r.baseOffset)).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(i)))
     await log.close()
   })
 
   it('delete removes the directory', async () => {
-    const dir = tempDir()
+    const dir = tempDir('log')
     const log = await Log.open(dir)
     await log.append(batchOf(['a']))
     await log.delete()

@@ -1,17 +1,16 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { CorruptIndexError } from './errors.js'
 import { OffsetIndex } from './offset-index.js'
 import { entryStep, resolveTarget, targetPick } from './test-support/index-targets.js'
 
 let dir: string
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rivulet-offset-index-'))
+  dir = tempDir('offset-index')
 })
-afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 const entriesFile = (name: string, entries: Array<[number, number]>): string => {
   const file = join(dir, name)

@@ -1,24 +1,17 @@
 // ProducerStateManager: the sequence rules one by one, then snapshots, replay, corruption and truncation on a real Log.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { Log } from './log.js'
 import { incrementSequence, snapshotFileName } from './producer-state-snapshot.js'
 import { checkSequence, nextSequence, ProducerStateManager, type SequenceCheck } from './producer-state.js'
 import { encodeRecordBatch } from './record-batch/encoder.js'
 
 const INT32_MAX = 2 ** 31 - 1
-const dirs: string[] = []
 const logs: Log[] = []
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rivulet-pstate-'))
-  dirs.push(dir)
-  return dir
-}
 afterEach(async () => {
   for (const log of logs.splice(0)) await log.close()
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
 const openLog = async (dir: string, config = {}) => {
@@ -27,7 +20,7 @@ const openLog = async (dir: string, config = {}) => {
   return log
 }
 const fresh = async (config = {}) => {
-  const dir = tempDir()
+  const dir = tempDir('pstate')
   const log = await openLog(dir, config)
   return { dir, log, psm: await ProducerStateManager.load(dir, log) }
 }

@@ -1,8 +1,8 @@
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { closeSync, openSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { OffsetIndex } from './offset-index.js'
 import { recoverSegment, scanBatches, type ScannedBatch } from './recovery.js'
 import { BASE_OFFSET_AT, CRC_AT, PARTITION_LEADER_EPOCH_AT } from './record-batch/batch-header.js'
@@ -12,9 +12,8 @@ import { TimeIndex } from './time-index.js'
 
 let dir: string
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rivulet-recovery-'))
+  dir = tempDir('recovery')
 })
-afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 const BASE = 100n
 const concat = (batches: readonly TestBatch[]): Buffer => Buffer.concat(batches.map((batch) => batch.bytes))

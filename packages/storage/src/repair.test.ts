@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
+import { describe, expect, it } from 'vitest'
 import { LogRepairRefusedError } from './errors.js'
 import { RECOVERY_POINT_FILE } from './log-checkpoints.js'
 import { Log } from './log.js'
@@ -12,20 +13,17 @@ import {
   batchPositions,
   crashCopy,
   flipBit,
-  removeTempDirs,
   segmentLogFiles,
-  tempDir,
   whatIsServed,
 } from './test-support/damage.js'
 
-afterEach(removeTempDirs)
 
 const snapshot = (dir: string): Record<string, string> =>
   Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name)).toString('hex')]))
 
 describe('planLogRepair and repairLog', () => {
   it('a closed segment: moves the damaged batch aside, keeps the offsets before it, and the next segment stays where it was', async () => {
-    const dir = join(tempDir(), 'orders-0')
+    const dir = join(tempDir('integrity'), 'orders-0')
     const log = await Log.open(dir, { flush: 'os' })
     const acknowledged = new Map<bigint, string>()
     for (let s = 0; s < 3; s++) {
@@ -66,7 +64,7 @@ describe('planLogRepair and repairLog', () => {
   })
 
   it('the active segment after a crash: the next offset starts at the recovery point, above every acknowledged one', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const log = await Log.open(dir, { flush: 'every-batch' })
     const acknowledged = await appendNumbered(log, 1_000, 1)
     const crashed = crashCopy(dir)
@@ -88,7 +86,7 @@ describe('planLogRepair and repairLog', () => {
   })
 
   it('without a recovery point, the offsets named by plausible damaged headers are never handed out again', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const log = await Log.open(dir, { flush: 'os' })
     await appendNumbered(log, 100, 2)
     await log.close()
@@ -105,7 +103,7 @@ describe('planLogRepair and repairLog', () => {
   })
 
   it('a log ending below its recovery point: nothing to move, the next offset starts at the recovery point', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const log = await Log.open(dir, { flush: 'every-batch' })
     await appendNumbered(log, 10, 1)
     await log.close()
@@ -120,7 +118,7 @@ describe('planLogRepair and repairLog', () => {
   })
 
   it('does nothing to a log without damage', async () => {
-    const dir = tempDir()
+    const dir = tempDir('integrity')
     const log = await Log.open(dir)
     await appendNumbered(log, 3, 1)
     await log.close()
@@ -128,7 +126,7 @@ describe('planLogRepair and repairLog', () => {
   })
 
   it("refuses while the data directory's .lock names a running process", async () => {
-    const dataDir = tempDir()
+    const dataDir = tempDir('integrity')
     const dir = join(dataDir, 'orders-0')
     mkdirSync(dir)
     const log = await Log.open(dir)

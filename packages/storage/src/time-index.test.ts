@@ -1,17 +1,16 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { CorruptIndexError } from './errors.js'
 import { resolveTarget, targetPick } from './test-support/index-targets.js'
 import { TimeIndex } from './time-index.js'
 
 let dir: string
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rivulet-time-index-'))
+  dir = tempDir('time-index')
 })
-afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 const entriesFile = (name: string, entries: Array<[bigint, number]>): string => {
   const file = join(dir, name)

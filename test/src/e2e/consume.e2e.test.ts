@@ -3,7 +3,8 @@
 import type { ConsumerRecord } from '@rivulet/core'
 import { firstValueFrom, take, timeout, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { asText, cleanup, embedded, eventually, readRecords, thrownBy } from './support.js'
+import { asText, cleanup, embedded, readRecords } from './support.js'
+import { eventually, thrownBy } from '@rivulet/test-kit'
 
 afterEach(cleanup)
 
@@ -40,7 +41,7 @@ describe('consumer', () => {
     const consumer = rv.consumer({ fetchMaxWaitMs: 20 })
     const arrived = firstValueFrom(consumer.subscribe('c', { from: 'latest' }).pipe(take(2), toArray(), timeout(5_000)))
     // A fetch came back (empty), so the position was taken before the new records.
-    await eventually('a first fetch', () => consumer.stats.fetches >= 1)
+    await eventually(() => consumer.stats.fetches >= 1, { what: 'a first fetch' })
     await producer.send('c', [{ value: 'new1' }, { value: 'new2' }])
     expect((await arrived).map((r) => [r.offset, r.value?.toString()])).toEqual([
       [10n, 'new1'],
@@ -110,7 +111,7 @@ describe('consumer', () => {
     })
     try {
       const of = (partition: number) => seen.filter((r) => r.partition === partition)
-      await eventually('partition 1 read whole', () => of(1).length === 5 && of(0).length >= 1)
+      await eventually(() => of(1).length === 5 && of(0).length >= 1, { what: 'partition 1 read whole' })
       // The pause came from inside the subscriber, before partition 0's next record; a feed that
       // ignored it would have gone on emitting its fetched records long before partition 1 was
       // read whole. One more turn for anything already under way.
@@ -119,7 +120,7 @@ describe('consumer', () => {
       expect(consumer.paused()).toEqual([{ topic: 'c', partition: 0 }])
 
       consumer.resume([{ topic: 'c' }])
-      await eventually('partition 0 read whole', () => of(0).length === 5)
+      await eventually(() => of(0).length === 5, { what: 'partition 0 read whole' })
       expect(of(0).map((r) => r.offset)).toEqual([0n, 1n, 2n, 3n, 4n])
       expect(consumer.paused()).toEqual([])
     } finally {

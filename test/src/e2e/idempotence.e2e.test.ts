@@ -11,7 +11,8 @@ import { type ActorRef, ActorSystem, localConnection, type PartitionMessage, sta
 import { encodeRecordBatch } from '@rivulet/storage'
 import { firstValueFrom, take, timeout, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { batchesOnDisk, cleanup, embedded, rejectionOf, tempDataDir, thrownBy } from './support.js'
+import { batchesOnDisk, cleanup, embedded, tempDataDir } from './support.js'
+import { rejectionOf, thrownBy } from '@rivulet/test-kit'
 
 const systems: ActorSystem[] = []
 afterEach(async () => {

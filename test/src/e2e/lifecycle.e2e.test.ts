@@ -3,7 +3,8 @@
 import { type ConsumerRecord, produce, type RecordMetadata } from '@rivulet/core'
 import { interval, lastValueFrom, map, of, tap, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, embedded, eventually, readRecords, rejectionOf, tempDataDir, thrownBy } from './support.js'
+import { cleanup, embedded, readRecords, tempDataDir } from './support.js'
+import { eventually, rejectionOf, thrownBy } from '@rivulet/test-kit'
 
 afterEach(cleanup)
 
@@ -45,7 +46,7 @@ describe('rv.close()', () => {
       for await (const record of rv.consumer({ fetchMaxWaitMs: 60_000 }).iterate('t', { from: 'earliest' })) iterated.push(record.value!.toString())
       return 'ended'
     })()
-    await eventually('both consumers to read the record', () => received.length > 0 && iterated.length > 0)
+    await eventually(() => received.length > 0 && iterated.length > 0, { what: 'both consumers to read the record' })
     // Both now wait in a 60 s long poll; the test's 10 s timeout is what fails a close that waits it out.
     await rv.close()
     expect(await completed).toBe('complete')
@@ -109,7 +110,7 @@ describe('rv.close()', () => {
       rv.consumer().subscribe(['a', 'b'], { from: 'earliest' }).pipe(tap(() => received++), toArray()),
     )
     // Close while all three are under way: sends pending, the pipeline producing, records flowing.
-    await eventually('the consumer to receive records', () => received > 0)
+    await eventually(() => received > 0, { what: 'the consumer to receive records' })
     await rv.close()
 
     const settled = await Promise.allSettled(sends)
@@ -142,7 +143,7 @@ describe('closing one client', () => {
     const consumer = rv.consumer({ fetchMaxWaitMs: 60_000 })
     const all = lastValueFrom(consumer.subscribe('t', { from: 'earliest' }).pipe(toArray()))
     await rv.producer().send('t', [{ value: '1' }, { value: '2' }])
-    await eventually('both records read', () => consumer.stats.records >= 2)
+    await eventually(() => consumer.stats.records >= 2, { what: 'both records read' })
     await consumer.close()
     expect((await all).map((r) => r.value?.toString())).toEqual(['1', '2'])
     expect((await rejectionOf(lastValueFrom(consumer.subscribe('t'))))._tag).toBe('ClosedError')

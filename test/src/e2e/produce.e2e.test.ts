@@ -4,7 +4,8 @@ import { createRequire } from 'node:module'
 import { produce, type RecordMetadata } from '@rivulet/core'
 import { from, lastValueFrom, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { batchesOnDisk, cleanup, embedded, readRecords, rejectionOf, tempDataDir } from './support.js'
+import { batchesOnDisk, cleanup, embedded, readRecords, tempDataDir } from './support.js'
+import { rejectionOf } from '@rivulet/test-kit'
 
 afterEach(cleanup)
 

@@ -8,7 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { processed, type RecordMetadata } from '@rivulet/core'
 import { firstValueFrom, take, timeout, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { batchesOnDisk, cleanup, embedded, readRecords, rejectionOf, tempDataDir } from './support.js'
+import { batchesOnDisk, cleanup, embedded, readRecords, tempDataDir } from './support.js'
+import { rejectionOf } from '@rivulet/test-kit'
 
 afterEach(cleanup)
 

@@ -2,7 +2,8 @@
 // start offset moves up, and a consumer asking below it follows autoOffsetReset.
 import { firstValueFrom, take, timeout, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, embedded, eventually, tempDataDir } from './support.js'
+import { cleanup, embedded, tempDataDir } from './support.js'
+import { eventually } from '@rivulet/test-kit'
 
 afterEach(cleanup)
 
@@ -28,7 +29,7 @@ const expiredTopic = async (fresh: number, dataDir = tempDataDir()) => {
   const describe = async () => (await rv.admin.describeTopic('r')).partitions[0]
   const before = await describe()
   await rv.admin.alterTopicConfig('r', { retentionMs: HOUR_MS })
-  await eventually('retention to delete the old records', async () => (await describe()).logStartOffset === BigInt(OLD_RECORDS))
+  await eventually(async () => (await describe()).logStartOffset === BigInt(OLD_RECORDS), { what: 'retention to delete the old records' })
   const after = await describe()
   if (fresh > 0) await producer.send('r', Array.from({ length: fresh }, (_, i) => ({ value: `new-${i}` })))
   return { rv, producer, before, after, dataDir }
@@ -49,7 +50,7 @@ describe('time retention', () => {
     // handled after that pass, in r's own mailbox.
     await rv.admin.createTopic('probe', { partitions: 1, config: { retentionMs: HOUR_MS } })
     await rv.producer({ lingerMs: 0 }).send('probe', { value: 'expired', timestamp: Date.now() - 2 * HOUR_MS })
-    await eventually('retention to run again', async () => (await rv.admin.describeTopic('probe')).partitions[0].logStartOffset === 1n)
+    await eventually(async () => (await rv.admin.describeTopic('probe')).partitions[0].logStartOffset === 1n, { what: 'retention to run again' })
     const now = (await rv.admin.describeTopic('r')).partitions[0]
     expect([now.logStartOffset, now.logEndOffset]).toEqual([BigInt(OLD_RECORDS), BigInt(OLD_RECORDS + 5)])
     const consumer = rv.consumer()
@@ -82,7 +83,7 @@ describe('a consumer asking for an offset below the log start', () => {
     const { rv, producer } = await expiredTopic(3)
     const consumer = rv.consumer({ autoOffsetReset: 'latest', fetchMaxWaitMs: 20 })
     const next = firstValueFrom(consumer.assign([{ topic: 'r', partition: 0, offset: 0 }]).pipe(take(2), toArray(), timeout(5_000)))
-    await eventually('the reset and a first fetch at the end', () => consumer.stats.fetches >= 1)
+    await eventually(() => consumer.stats.fetches >= 1, { what: 'the reset and a first fetch at the end' })
     await producer.send('r', [{ value: 'later-0' }, { value: 'later-1' }])
     expect((await next).map((r) => [r.offset, r.value?.toString()])).toEqual([
       [63n, 'later-0'],
@@ -119,12 +120,12 @@ describe('a consumer asking for an offset below the log start', () => {
       if (record.offset === 2n) consumer.pause([{ topic: 'late' }])
     })
     try {
-      await eventually('the pause', () => offsets.length === 3)
+      await eventually(() => offsets.length === 3, { what: 'the pause' })
       await rv.admin.alterTopicConfig('late', { retentionMs: HOUR_MS })
-      await eventually('retention', async () => (await rv.admin.describeTopic('late')).partitions[0].logStartOffset === 40n)
+      await eventually(async () => (await rv.admin.describeTopic('late')).partitions[0].logStartOffset === 40n, { what: 'retention' })
       await producer.send('late', [{ value: 'new-0' }, { value: 'new-1' }])
       consumer.resume([{ topic: 'late' }])
-      await eventually('the new records', () => offsets.includes(41n))
+      await eventually(() => offsets.includes(41n), { what: 'the new records' })
       // The rest of the batch it held, then a jump over what retention deleted.
       expect(offsets).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 40n, 41n])
     } finally {

@@ -56,15 +56,6 @@ export const asText = (record: ConsumerRecord<Buffer | string | unknown, Buffer 
   value: record.value === null ? null : String(record.value),
 })
 
-/** Resolves once `check` holds, polling every few ms; rejects naming `what` after `timeoutMs`. */
-export const eventually = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
 export interface StoredBatch {
   readonly baseOffset: bigint
   readonly recordCount: number
@@ -90,22 +81,3 @@ export const batchesOnDisk = (dataDir: string, topic: string, partition: number)
   return batches
 }
 
-/** The error a promise rejects with (fails the test when it resolves). */
-export const rejectionOf = async (promise: Promise<unknown>): Promise<Error & { readonly _tag?: string }> => {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error & { readonly _tag?: string }
-  }
-  throw new Error('expected a rejection, but the promise resolved')
-}
-
-/** The error a function throws (fails the test when it returns). */
-export const thrownBy = (run: () => unknown): Error & { readonly _tag?: string } => {
-  try {
-    run()
-  } catch (error) {
-    return error as Error & { readonly _tag?: string }
-  }
-  throw new Error('expected a throw, but the function returned')
-}

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, embedded, readRecords, rejectionOf, tempDataDir } from './support.js'
+import { cleanup, embedded, readRecords, tempDataDir } from './support.js'
+import { rejectionOf } from '@rivulet/test-kit'
 
 afterEach(cleanup)
 

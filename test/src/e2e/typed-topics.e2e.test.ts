@@ -4,7 +4,8 @@ import { type ClientLogger, type Consumer, Serde, topic } from '@rivulet/core'
 import { Schema } from 'effect'
 import { firstValueFrom, take, timeout, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, embedded, readRecords, rejectionOf } from './support.js'
+import { cleanup, embedded, readRecords } from './support.js'
+import { rejectionOf } from '@rivulet/test-kit'
 
 afterEach(cleanup)
 

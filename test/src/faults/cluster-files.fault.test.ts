@@ -6,7 +6,8 @@ import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { join } from 'node:path'
 import { type BrokerLogger, type EmbeddedOptions, type Rivulet } from '@rivulet/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, embedded, readRecords, rejectionOf, tempDataDir } from '../e2e/support.js'
+import { cleanup, embedded, readRecords, tempDataDir } from '../e2e/support.js'
+import { rejectionOf } from '@rivulet/test-kit'
 
 afterEach(cleanup)
 

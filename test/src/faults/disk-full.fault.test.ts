@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import type { PartialSendError, RecordMetadata, StorageFullError } from '@rivulet/core'
 import { Rivulet } from '@rivulet/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { eventually, readRecords } from '../e2e/support.js'
+import { readRecords } from '../e2e/support.js'
+import { eventually } from '@rivulet/test-kit'
 
 const SIZE = '2m'
 
@@ -118,9 +119,9 @@ describe('a broker on a full disk', () => {
       expect(refused.size).toBeGreaterThan(0)
       expect(said.some((line) => line.includes('appends fail'))).toBe(true)
       // A snapshot finding no room is skipped and said once, not a crash of the partition.
-      await eventually('a producer-state snapshot refused for want of space', () =>
-        said.some((line) => line.includes('no space for the producer-state snapshot')),
-      )
+      await eventually(() => said.some((line) => line.includes('no space for the producer-state snapshot')), {
+        what: 'a producer-state snapshot refused for want of space',
+      })
 
       // Served: exactly the acknowledged records, each at its offset; nothing refused, nothing twice.
       const servedNow = async (reader: Rivulet) => {

@@ -1,14 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Rivulet } from '@rivulet/core'
 import { batchSizeAt, CRC_AT, encodeRecordBatch, Log } from '@rivulet/core/internal'
-import { afterEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import type { Output } from '../output.js'
 import { runCli } from '../program.js'
 
-const dirs: string[] = []
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
 const capture = () => {
   const out: string[] = []
@@ -19,8 +17,7 @@ const capture = () => {
 
 /** A partition directory of 5 one-record batches, closed cleanly, with batch 3's CRC-covered bytes damaged. */
 const damagedLog = async (): Promise<{ dir: string; file: string; position: number }> => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-cli-repair-'))
-  dirs.push(dataDir)
+  const dataDir = tempDir('cli-repair')
   const dir = join(dataDir, 'orders-0')
   const log = await Log.open(dir, { flush: 'os' })
   for (let i = 0; i < 5; i++) await log.append(encodeRecordBatch([{ key: null, value: Buffer.from(`v${i}`), timestamp: 1 }]))
@@ -74,8 +71,7 @@ it('log repair refuses both modes at once and names a directory that is not a lo
 })
 
 it('log repair --execute refuses a partition of a data directory a running broker holds, and changes nothing', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-cli-repair-live-'))
-  dirs.push(dataDir)
+  const dataDir = tempDir('cli-repair-live')
   const rv = await Rivulet.embedded({ dataDir })
   try {
     await rv.admin.createTopic('orders', { partitions: 1 })

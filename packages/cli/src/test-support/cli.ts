@@ -1,9 +1,6 @@
 /** Runs the CLI in-process against temporary data directories, capturing what it prints. */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { afterEach } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import type { Output } from '../output.js'
 import { runCli } from '../program.js'
 
@@ -26,11 +23,8 @@ export interface RunOptions {
 
 /** A fresh data directory, removed after the test; `rivulet(...args)` runs against it. */
 export const useDataDir = () => {
-  const dirs: string[] = []
-  afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })))
   return () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-cli-'))
-    dirs.push(dataDir)
+    const dataDir = tempDir('cli')
     const rivulet = async (args: readonly string[], options: RunOptions = {}): Promise<Run> => {
       const out: string[] = []
       const err: string[] = []

@@ -10,7 +10,7 @@ import type { PartitionMessage } from '../partition/partition-protocol.js'
 import { fetchFrom, produce, settled } from '../partition/test-support/partition-client.js'
 import { batchOf, idempotentBatch, recordsIn, tempDir } from '../partition/test-support/records.js'
 import { InvalidTopicNameError } from '../topic-name.js'
-import { thrownBy } from '../test-support/thrown.js'
+
 import { type BrokerOptions, brokerPath, startBroker } from './broker-actor.js'
 import type { BrokerLogger } from '../broker-logger.js'
 import { recordingLogger } from './test-support/recording-logger.js'
@@ -18,6 +18,7 @@ import type { BrokerConfigInput } from './broker-config.js'
 import { CorruptClusterFileError, TopicNameCollisionError } from './broker-errors.js'
 import type { BrokerMessage, TopicConfig, TopicMetadata } from './broker-protocol.js'
 import { topicRegistryFile } from './topic-registry.js'
+import { thrownBy } from '@rivulet/test-kit'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {

@@ -6,8 +6,9 @@ import { Consumer } from './consumer.js'
 import { PartitionAssignmentError } from './errors.js'
 import { Producer } from './producer.js'
 import type { ConsumerRecord } from './records.js'
-import { eventually, settle } from '../actor/test-support/fixtures.js'
+import { settle } from '../actor/test-support/fixtures.js'
 import { parkedFetch, partitionCaughtUp, startTestCluster, type TestCluster, type TrackedFetch, trackingFetches } from './test-support/cluster.js'
+import { eventually } from '@rivulet/test-kit'
 
 const clusters: TestCluster[] = []
 const consumers: Consumer[] = []
@@ -39,7 +40,7 @@ const sendValues = (producer: Producer, values: readonly string[], partition = 0
 const valuesOf = (records: readonly ConsumerRecord[]) => records.map((r) => r.value?.toString())
 
 /** Polls until `seen` holds `count` values (a timeout with a message rather than a flake). */
-const seenCount = (seen: readonly unknown[], count: number) => eventually(() => seen.length >= count, 10_000, `${count} records`)
+const seenCount = (seen: readonly unknown[], count: number) => eventually(() => seen.length >= count, { what: `${count} records`, timeoutMs: 10_000 })
 
 describe('Consumer.subscribe: where reading starts', () => {
   it('reads every partition from the earliest offset, each record with its facts', async () => {
@@ -149,7 +150,7 @@ describe('Consumer: pause, resume, seek', () => {
     await seenCount(seen, 3)
     // The fetch parked before the pause comes back (with b, or empty when its wait ran out first).
     // A feed that ignored the pause would emit b, or fetch again, as soon as it has the answer.
-    await eventually(() => inFlight.answeredBytes !== undefined, 10_000, 'the parked fetch of t-0 answered')
+    await eventually(() => inFlight.answeredBytes !== undefined, { what: 'the parked fetch of t-0 answered', timeoutMs: 10_000 })
     await settle()
     expect(seen.sort()).toEqual(['0:a', '1:x', '1:y'])
     expect(fetches.slice(fetches.indexOf(inFlight) + 1).filter((f) => f.path === inFlight.path)).toEqual([])
@@ -222,13 +223,13 @@ describe('Consumer: async iteration and close', () => {
     const { cluster, consumer, fetches } = await setup(2)
     const c = consumer({ fetchMaxWaitMs: 10 })
     const subscription = c.subscribe('t').subscribe()
-    await eventually(() => c.stats.fetches > 2, 10_000, 'three fetches answered')
+    await eventually(() => c.stats.fetches > 2, { what: 'three fetches answered', timeoutMs: 10_000 })
     subscription.unsubscribe()
     // A feed sends its next fetch within microtasks of an answer; one turn lets any already under
     // way go out. Those in flight come back within their 10 ms wait, and after each answer a feed
     // still running would fetch again: so once all are answered, nothing more may be sent.
     await settle()
-    await eventually(() => fetches.every((f) => f.answeredBytes !== undefined), 10_000, 'the fetches in flight answered')
+    await eventually(() => fetches.every((f) => f.answeredBytes !== undefined), { what: 'the fetches in flight answered', timeoutMs: 10_000 })
     const sent = fetches.length
     const answered = c.stats.fetches
     await settle()
@@ -256,7 +257,7 @@ describe('Consumer: async iteration and close', () => {
     await sendValues(producer, ['a'])
     const c = consumer()
     const all = lastValueFrom(c.subscribe('t', { from: 'earliest' }).pipe(toArray()))
-    await eventually(() => c.stats.records === 1, 10_000, 'the record emitted')
+    await eventually(() => c.stats.records === 1, { what: 'the record emitted', timeoutMs: 10_000 })
     await c.close()
     expect(valuesOf(await all)).toEqual(['a'])
     await expect(firstValueFrom(c.subscribe('t'))).rejects.toBeInstanceOf(ClosedError)

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { UnknownPartitionError, UnknownTopicError } from '../errors.js'
 import { GroupNotEmptyError, InvalidGroupIdError, InvalidOffsetError, UnknownGroupError } from '../group/group-errors.js'
 import { InvalidArgumentError } from './errors.js'
-import { eventually, owned, startGroupTest, valueOf } from './test-support/groups.js'
+import { owned, startGroupTest, valueOf } from './test-support/groups.js'
+import { eventually } from '@rivulet/test-kit'
 
 const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
@@ -21,7 +22,7 @@ describe('Admin: consumer groups', () => {
     const [a, b] = [consumer(), consumer()]
     const seen: string[] = []
     for (const member of [a, b]) member.subscribe('t').subscribe((record) => seen.push(valueOf(record)))
-    await eventually(() => seen.length === 10 && owned(a).length === 1 && owned(b).length === 1, 3000, 'both reading')
+    await eventually(() => seen.length === 10 && owned(a).length === 1 && owned(b).length === 1, { what: 'both reading', timeoutMs: 3000 })
     await Promise.all([a.commit(), b.commit()])
     await fill(1, 2, 5)
     await eventually(() => seen.length === 12)

@@ -9,7 +9,8 @@ import { AlreadySubscribedError, CommitWithoutGroupError, NoCommittedOffsetError
 import type { RebalanceEvent } from './group-member.js'
 import { commitOffsets } from './operators/commit-offsets.js'
 import { Producer } from './producer.js'
-import { eventually, owned, startGroupTest, tapGroups, valueOf } from './test-support/groups.js'
+import { owned, startGroupTest, tapGroups, valueOf } from './test-support/groups.js'
+import { eventually } from '@rivulet/test-kit'
 
 const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
@@ -55,7 +56,7 @@ describe('GroupConsumer: commits', () => {
         commitOffsets(),
       )
       .subscribe()
-    await eventually(async () => (await committedOf(admin)).join() === '0=6', 3000, 'offset 6 committed')
+    await eventually(async () => (await committedOf(admin)).join() === '0=6', { what: 'offset 6 committed', timeoutMs: 3000 })
     expect(done).toEqual(['0:0', '0:1', '0:2', '0:3', '0:4', '0:5'])
     subscription.unsubscribe()
   })
@@ -81,7 +82,7 @@ describe('GroupConsumer: commits', () => {
     await fill(2, 5)
     const c = consumer({ autoCommitIntervalMs: 20 })
     const subscription = c.subscribe('t').subscribe()
-    await eventually(async () => (await committedOf(admin)).join() === '0=5,1=5', 3000, 'auto-commit')
+    await eventually(async () => (await committedOf(admin)).join() === '0=5,1=5', { what: 'auto-commit', timeoutMs: 3000 })
     subscription.unsubscribe()
   })
 
@@ -182,7 +183,7 @@ describe('GroupConsumer: what the coordinator refuses', () => {
       const group = await admin.describeGroup('g')
       return group.state === 'Stable' && group.members.length === 2
     }
-    await eventually(stable, 10_000, 'the group stable with both members')
+    await eventually(stable, { what: 'the group stable with both members', timeoutMs: 10_000 })
     const members = (await admin.describeGroup('g')).members
     const assignedTo = (memberId: string | undefined) => members.find((member) => member.memberId === memberId)!.assignment.length
     expect([assignedTo(a.groupMetadata().memberId), assignedTo(b.groupMetadata().memberId)]).toEqual([4, 0])
@@ -206,22 +207,22 @@ describe('GroupConsumer: what the coordinator refuses', () => {
     const memberId = c.groupMetadata().memberId!
     tap.hold(memberId)
     // The heartbeat in flight may still bring news; the next one is the first held.
-    await eventually(() => tap.heldCount(memberId) > 0, 10_000, 'a heartbeat held')
+    await eventually(() => tap.heldCount(memberId) > 0, { what: 'a heartbeat held', timeoutMs: 10_000 })
     const lookupsBefore = cluster.metadataLookups.length
     await admin.deleteTopic('t')
     // The feed's fetch fails, it looks the topic up again and finds it gone.
     const learned = () => cluster.metadataLookups.slice(lookupsBefore).some((lookup) => lookup.topic === 't' && lookup.outcome === 'failed')
-    await eventually(learned, 10_000, 'the consumer looking t up and finding it gone')
+    await eventually(learned, { what: 'the consumer looking t up and finding it gone', timeoutMs: 10_000 })
     await settle()
     expect(owned(c)).toEqual(['t-0'])
     tap.release(memberId)
-    await eventually(() => events.at(-1)?.type === 'revoked', 3000, 'the revoke')
+    await eventually(() => events.at(-1)?.type === 'revoked', { what: 'the revoke', timeoutMs: 3000 })
     expect(owned(c)).toEqual([])
     expect((await admin.describeGroup('g')).offsets).toEqual([])
     await admin.createTopic('t', { partitions: 1 })
     // A fresh producer: an idempotent one's sequences belong to the deleted partition.
     await new Producer(cluster.connection, { lingerMs: 0 }).send('t', { value: '0:7', partition: 0 })
-    await eventually(() => seen.length === 3, 3000, 'the topic read again')
+    await eventually(() => seen.length === 3, { what: 'the topic read again', timeoutMs: 3000 })
     expect(seen[2]).toBe('0:7')
     expect(failure).toBeUndefined()
     expect(warnings.every((warning) => warning.includes('group "g"'))).toBe(true)
@@ -234,7 +235,7 @@ describe('GroupConsumer: closing while joining', () => {
     const c = consumer({ sessionTimeoutMs: 60_000, heartbeatIntervalMs: 1000 })
     c.subscribe('t').subscribe()
     await c.close()
-    await eventually(async () => (await admin.describeGroup('g').catch(() => ({ members: [] }))).members.length === 0, 1000, 'no members')
+    await eventually(async () => (await admin.describeGroup('g').catch(() => ({ members: [] }))).members.length === 0, { what: 'no members', timeoutMs: 1000 })
     expect(await admin.listGroups()).toEqual([])
   })
 })

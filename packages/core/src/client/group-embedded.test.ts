@@ -1,22 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { concatMap, firstValueFrom, from, map, of, take, timer, toArray } from 'rxjs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { Rivulet } from '../rivulet.js'
 import { Consumer } from './consumer.js'
 import { GroupConsumer } from './group-consumer.js'
 import { commitOffsets } from './operators/commit-offsets.js'
 
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
 
 describe('consumer groups through Rivulet.embedded', () => {
   it('rv.consumer({ groupId }) is a group consumer whose committed offsets survive a restart', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-groups-'))
-    dirs.push(dataDir)
+    const dataDir = tempDir('groups')
     const options = { dataDir, defaultTopicConfig: { flush: 'os' as const }, offsetsTopicPartitions: 2 }
     const rv = await Rivulet.embedded(options)
     await rv.admin.createTopic('orders', { partitions: 2 })
@@ -42,8 +35,7 @@ describe('consumer groups through Rivulet.embedded', () => {
   })
 
   it('close lets a consume-then-produce pipeline finish through its producer before closing it', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-groups-'))
-    dirs.push(dataDir)
+    const dataDir = tempDir('groups')
     const rv = await Rivulet.embedded({ dataDir, defaultTopicConfig: { flush: 'os' as const }, offsetsTopicPartitions: 1 })
     await rv.admin.createTopic('in', { partitions: 1 })
     await rv.admin.createTopic('out', { partitions: 1 })

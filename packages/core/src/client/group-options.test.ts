@@ -3,7 +3,7 @@ import { rangeAssignor } from '../group/assignors/range.js'
 import { roundRobinAssignor } from '../group/assignors/round-robin.js'
 import { InvalidClientOptionError } from './errors.js'
 import { decodeGroupConsumerOptions } from './group-options.js'
-import { thrownBy } from '../test-support/thrown.js'
+import { thrownBy } from '@rivulet/test-kit'
 
 const errorOf = (f: () => unknown): InvalidClientOptionError => thrownBy(f, InvalidClientOptionError)
 

@@ -1,7 +1,8 @@
 import { filter, firstValueFrom } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ConsumerRecord } from './records.js'
-import { distinct, duplicates, eventually, everyRecord, key, owned, type Processed, run, startGroupTest, tapGroups } from './test-support/groups.js'
+import { distinct, duplicates, everyRecord, key, owned, type Processed, run, startGroupTest, tapGroups } from './test-support/groups.js'
+import { eventually } from '@rivulet/test-kit'
 
 const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
@@ -14,13 +15,13 @@ describe('consumer group rebalancing', () => {
     const members = [consumer(), consumer(), consumer()]
     const log: Processed[] = []
     members.forEach((member, i) => run(`m${i}`, member, log))
-    await eventually(() => members.every((member) => owned(member).length === 4), 20_000, 'four partitions each')
+    await eventually(() => members.every((member) => owned(member).length === 4), { what: 'four partitions each', timeoutMs: 20_000 })
     const all = members.flatMap(owned)
     expect(new Set(all).size).toBe(12)
     expect((await admin.describeGroup('g')).state).toBe('Stable')
 
     await fill(12, 5)
-    await eventually(() => log.length >= 60, 20_000, 'every record')
+    await eventually(() => log.length >= 60, { what: 'every record', timeoutMs: 20_000 })
     expect(log.map(key).sort()).toEqual(everyRecord(12, 5))
     for (const [i, member] of members.entries()) {
       const mine = new Set(owned(member).map((name) => Number(name.split('-')[1])))
@@ -32,7 +33,7 @@ describe('consumer group rebalancing', () => {
     const { consumer, fill } = await startGroupTest(cleanups, { partitions: 12 })
     const log: Processed[] = []
     const runs = [consumer(), consumer(), consumer()].map((member, i) => ({ member, ...run(`m${i}`, member, log) }))
-    await eventually(() => runs.every(({ member }) => owned(member).length === 4), 20_000, 'a balanced group')
+    await eventually(() => runs.every(({ member }) => owned(member).length === 4), { what: 'a balanced group', timeoutMs: 20_000 })
     const fourth = consumer()
     for (let round = 0; round < 10; round++) {
       // Paced by progress, not by the clock: the next round goes out once this one is being read.
@@ -40,12 +41,12 @@ describe('consumer group rebalancing', () => {
       await fill(12, 3, round * 3)
       if (round === 3) runs.push({ member: fourth, ...run('m3', fourth, log) })
       if (round === 6) await runs[1].member.close()
-      await eventually(() => log.length > before, 20_000, `records of round ${round} processed`)
+      await eventually(() => log.length > before, { what: `records of round ${round} processed`, timeoutMs: 20_000 })
     }
-    await eventually(() => distinct(log).length === 12 * 30, 20_000, 'every record processed')
+    await eventually(() => distinct(log).length === 12 * 30, { what: 'every record processed', timeoutMs: 20_000 })
     expect(distinct(log)).toEqual(everyRecord(12, 30))
     expect(duplicates(log)).toEqual([])
-    await eventually(() => [0, 2, 3].every((i) => owned(runs[i].member).length === 4), 20_000, 'the three left share the partitions')
+    await eventually(() => [0, 2, 3].every((i) => owned(runs[i].member).length === 4), { what: 'the three left share the partitions', timeoutMs: 20_000 })
 
     const [first, second, , fourthRun] = runs
     expect(fourthRun.events.filter((event) => event.type === 'assigned').flatMap((event) => event.partitions)).toHaveLength(4)
@@ -71,9 +72,9 @@ describe('consumer group rebalancing', () => {
       if (owned(aConsumer).some((name) => !kept.has(name))) setImmediate(revoking)
     })
     const a = run('a', aConsumer, log, () => revokeBegun)
-    await eventually(() => owned(aConsumer).length === 2 && a.counts.handed >= 1, 10_000, 'a first record handed')
+    await eventually(() => owned(aConsumer).length === 2 && a.counts.handed >= 1, { what: 'a first record handed', timeoutMs: 10_000 })
     const b = run('b', consumer(), log)
-    await eventually(() => a.events.some((event) => event.type === 'revoked'), 20_000, 'a revoke')
+    await eventually(() => a.events.some((event) => event.type === 'revoked'), { what: 'a revoke', timeoutMs: 20_000 })
     const revoked = a.events.find((event) => event.type === 'revoked')!.partitions[0].partition
     // Everything A was handed of that partition was processed before the move.
     expect(log.filter((entry) => entry.by === 'a' && entry.partition === revoked)).toHaveLength(5)
@@ -81,7 +82,7 @@ describe('consumer group rebalancing', () => {
     const lastCommit = tap.commits.filter((commit) => commit.memberId === aMemberId && commit.offsets.some((o) => o.partition === revoked)).at(-1)!
     expect(lastCommit.offsets.find((o) => o.partition === revoked)!.offset).toBe(5n)
     await fill(2, 1, 5)
-    await eventually(() => log.some((entry) => entry.by === 'b'), 20_000, 'b reads')
+    await eventually(() => log.some((entry) => entry.by === 'b'), { what: 'b reads', timeoutMs: 20_000 })
     expect(log.filter((entry) => entry.by === 'b').map(key)).toEqual([`${revoked}@5`])
     expect(b.events[0]).toMatchObject({ type: 'assigned', partitions: [{ topic: 't', partition: revoked }] })
   })
@@ -103,18 +104,18 @@ describe('consumer group rebalancing', () => {
       }
     }
     const a = run('a', aConsumer, log, stall)
-    await eventually(() => stalled, 20_000, 'the stall')
+    await eventually(() => stalled, { what: 'the stall', timeoutMs: 20_000 })
     const aMember = a.events.length
     run('b', consumer({ rebalanceTimeoutMs: 300 }), log)
-    await eventually(() => distinct(log).length === 10 && a.events.length > aMember, 20_000, 'every record')
-    await eventually(() => a.counts.handed === a.counts.handled, 20_000, 'the stalled pipeline to finish')
+    await eventually(() => distinct(log).length === 10 && a.events.length > aMember, { what: 'every record', timeoutMs: 20_000 })
+    await eventually(() => a.counts.handed === a.counts.handled, { what: 'the stalled pipeline to finish', timeoutMs: 20_000 })
     const revoked = a.events.find((event) => event.type === 'revoked')!.partitions[0].partition
     const aMemberId = aConsumer.groupMetadata().memberId
     const committedAtMove = tap.commits.filter((commit) => commit.memberId === aMemberId && commit.offsets.some((o) => o.partition === revoked)).at(-1)!
     const atMove = committedAtMove.offsets.find((o) => o.partition === revoked)!.offset
     // B, the new owner, resumes at the commit made at the move and reads the partition to its end.
     const readByB = () => log.filter((entry) => entry.by === 'b' && entry.partition === revoked).length
-    await eventually(() => readByB() >= 5 - Number(atMove), 20_000, 'the new owner reading the moved partition')
+    await eventually(() => readByB() >= 5 - Number(atMove), { what: 'the new owner reading the moved partition', timeoutMs: 20_000 })
     const processedByA = log.filter((entry) => entry.by === 'a' && entry.partition === revoked && entry.offset >= atMove).map(key)
     expect(processedByA.length).toBeGreaterThan(0)
     expect(duplicates(log)).toEqual(processedByA.sort())

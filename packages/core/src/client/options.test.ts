@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { InvalidClientOptionError } from './errors.js'
 import { decodeGroupConsumerOptions } from './group-options.js'
 import { decodeConsumerOptions, decodeProducerOptions } from './options.js'
-import { thrownBy } from '../test-support/thrown.js'
+import { thrownBy } from '@rivulet/test-kit'
 
 const errorOf = (f: () => unknown): InvalidClientOptionError => thrownBy(f, InvalidClientOptionError)
 

@@ -4,11 +4,10 @@
  * partition comes back from disk), not as an answer.
  */
 import { Log, type LogConfigInput } from '@rivulet/storage'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { firstValueFrom, take, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { quietSystem } from '../actor/test-support/fixtures.js'
 import { startBroker } from '../broker/broker-actor.js'
 import { Admin } from './admin.js'
@@ -42,7 +41,7 @@ const setup = async () => {
     }
     return log
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-restart-'))
+  const dataDir = tempDir('restart')
   const { system } = quietSystem()
   const broker = startBroker(system, { dataDir, clusterId: 'c1', defaultTopicConfig: { flush: 'os' }, offsetsTopicPartitions: 1 }, { openLog })
   const connection = localConnection(system, broker)

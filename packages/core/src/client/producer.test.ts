@@ -1,7 +1,7 @@
 import { RecordBatchTooLargeError, readBatchHeader } from '@rivulet/storage'
 import { Schema } from 'effect'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { eventually } from '../actor/test-support/fixtures.js'
+
 import { AskTimeoutError } from '../actor/errors.js'
 import { ClosedError, UnknownPartitionError, UnknownTopicError } from '../errors.js'
 import { SerializationError } from '../serde/errors.js'
@@ -21,6 +21,7 @@ import {
   type TestCluster,
 } from './test-support/cluster.js'
 import { topic } from './topic.js'
+import { eventually } from '@rivulet/test-kit'
 
 const clusters: TestCluster[] = []
 afterEach(async () => {
@@ -195,7 +196,7 @@ describe('Producer options and refusals', () => {
     const producer = new Producer(cluster.connection, { lingerMs: 0, acks: 0 })
     const result = await producer.send('t', [{ value: 'a' }, { value: 'b' }])
     expect(result.map((r) => r.offset)).toEqual([-1n, -1n])
-    await eventually(async () => (await values(cluster, 0)).length >= 2, 10_000, 'the acks-0 records in the log')
+    await eventually(async () => (await values(cluster, 0)).length >= 2, { what: 'the acks-0 records in the log', timeoutMs: 10_000 })
     expect(await values(cluster, 0)).toEqual(['a', 'b'])
   })
 
@@ -249,7 +250,7 @@ describe('Producer options and refusals', () => {
     // This send starts the refresh in the background and goes where the old metadata says.
     expect((await producer.send('t', { key, value: 'b' })).partition).toBe(keyedPartition(Buffer.from(key), 2))
     const refreshed = () => cluster.metadataLookups.slice(lookupsBefore).some((lookup) => lookup.topic === 't' && lookup.outcome === 'found')
-    await eventually(refreshed, 10_000, 'the background metadata refresh')
+    await eventually(refreshed, { what: 'the background metadata refresh', timeoutMs: 10_000 })
     expect((await producer.send('t', { key, value: 'c' })).partition).toBe(keyedPartition(Buffer.from(key), 4))
   })
 

@@ -13,13 +13,14 @@ import type { ActorRef } from '../actor/actor-ref.js'
 import type { ActorSystem } from '../actor/actor-system.js'
 import { ActorFailedError } from '../actor/errors.js'
 import { Supervision } from '../actor/supervision.js'
-import { eventually, quietSystem } from '../actor/test-support/fixtures.js'
+import { quietSystem } from '../actor/test-support/fixtures.js'
 import { ClosedError, OutOfOrderSequenceError, ProducerFencedError } from '../errors.js'
 import { partitionActor, type PartitionActorOptions, partitionLogDir, partitionPath } from './partition-actor.js'
 import type { PartitionMessage } from './partition-protocol.js'
 import { UnsupportedRecordBatchError } from './produce-validation.js'
 import { describePartition, fetchFrom, listOffset, maintain, produce, settled } from './test-support/partition-client.js'
 import { batchOf, idempotentBatch, recordsIn, tempDir } from './test-support/records.js'
+import { eventually } from '@rivulet/test-kit'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -336,7 +337,7 @@ describe('PartitionActor: config, maintenance, deletion', () => {
     const partition = harness(config, { nowMs: () => now, retentionCheckIntervalMs: 10 }).spawn()
     for (let i = 0; i < 3; i++) await produce(partition, batchOf([`v${i}`.repeat(30)], now))
     now += 10_000_000_000
-    await eventually(async () => (await describePartition(partition)).logStartOffset !== 0n, 10_000, 'the timer-driven Maintain')
+    await eventually(async () => (await describePartition(partition)).logStartOffset !== 0n, { what: 'the timer-driven Maintain', timeoutMs: 10_000 })
     expect((await describePartition(partition)).logStartOffset).toBe(3n)
   })
 
@@ -359,6 +360,6 @@ describe('PartitionActor: config, maintenance, deletion', () => {
     await partition.ask((replyTo) => ({ _tag: 'DeleteLog', replyTo }))
     expect(await parked).toBeInstanceOf(ClosedError)
     expect(existsSync(partitionLogDir(dataDir, 'orders', 0))).toBe(false)
-    await eventually(() => system.find(partition.path) === undefined, 10_000, 'the partition stopped')
+    await eventually(() => system.find(partition.path) === undefined, { what: 'the partition stopped', timeoutMs: 10_000 })
   })
 })

@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { CorruptRecordBatchError, RecordBatchTooLargeError } from '../errors.js'
 import { Log } from '../log.js'
 import { checkBatches, isCheckedBatches } from './checked-batches.js'
 import { encodeRecordBatch } from './encoder.js'
 
-const dirs: string[] = []
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 const openLog = (config = {}) => {
-  const dir = mkdtempSync(join(tmpdir(), 'rivulet-checked-'))
-  dirs.push(dir)
+  const dir = tempDir('checked')
   return Log.open(dir, { flush: 'os', ...config })
 }
 

@@ -6,7 +6,7 @@ import { ATTRIBUTES_AT, BATCH_LENGTH_AT, MAGIC_AT, RECORD_COUNT_AT, RECORDS_AT }
 import { decodeRecords, readBatchHeader, RecordCursor } from './decoder.js'
 import { encodeRecordBatch } from './encoder.js'
 import { writeVarint, writeVarlong } from './varint.js'
-import { thrownBy } from '../test-support/thrown.js'
+import { thrownBy } from '@rivulet/test-kit'
 
 const errorOf = (f: () => unknown): CorruptRecordBatchError => thrownBy(f, CorruptRecordBatchError)
 

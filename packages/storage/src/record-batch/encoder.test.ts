@@ -8,7 +8,7 @@ import { InvalidRecordBatchInputError } from '../errors.js'
 import { encodeRecordBatch, type EncodeRecordBatchOptions } from './encoder.js'
 import type { RecordInput } from './record.js'
 import { checkBatchAt } from './validate.js'
-import { thrownBy } from '../test-support/thrown.js'
+import { thrownBy } from '@rivulet/test-kit'
 
 const errorOf = thrownBy
 

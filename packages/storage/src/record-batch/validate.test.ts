@@ -6,7 +6,7 @@ import { crc32cOfRange } from './crc32c.js'
 import { encodeRecordBatch } from './encoder.js'
 import type { RecordInput } from './record.js'
 import { checkBatchAt, validateBatchesIn } from './validate.js'
-import { thrownBy } from '../test-support/thrown.js'
+import { thrownBy } from '@rivulet/test-kit'
 
 const errorOf = thrownBy
 

@@ -1,21 +1,19 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { InvalidLogConfigError } from '../errors.js'
 import { Log } from '../log.js'
 import { encodeRecordBatch } from '../record-batch/encoder.js'
-import { thrownBy } from '../test-support/thrown.js'
+import { tempDir, thrownBy } from '@rivulet/test-kit'
 import { SegmentFileCache } from './segment-file-cache.js'
 
 let dir: string
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rivulet-fd-cache-'))
+  dir = tempDir('fd-cache')
 })
-afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 const config = { flush: 'os', segmentMs: -1, retentionMs: -1, segmentBytes: 1 << 20 } as const
 

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import {
   finishInterruptedSwaps,
   listSegmentBaseOffsets,
@@ -56,9 +56,8 @@ describe('parseSegmentFileName', () => {
 describe('listing a directory', () => {
   let dir: string
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'rivulet-segment-files-'))
+    dir = tempDir('segment-files')
   })
-  afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
   it('sorts by numeric base offset and skips foreign files', () => {
     for (const name of [
@@ -83,9 +82,8 @@ describe('listing a directory', () => {
 describe('finishInterruptedSwaps', () => {
   let dir: string
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'rivulet-swaps-'))
+    dir = tempDir('swaps')
   })
-  afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
   const put = (baseOffset: bigint, suffix: SegmentFileSuffix, bytes: Buffer | string = 'old'): void =>
     writeFileSync(segmentFilePath(dir, baseOffset, suffix), bytes)

@@ -1,7 +1,7 @@
 /** For the integrity tests: logs holding known records, crash copies, damage, and what a reader is served. */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { tempDir } from '@rivulet/test-kit'
 import { expect } from 'vitest'
 import { LogCorruptedError } from '../errors.js'
 import type { Log } from '../log.js'
@@ -9,20 +9,9 @@ import { baseOffsetAt, batchSizeAt, lastOffsetAt } from '../record-batch/batch-h
 import { decodeRecords } from '../record-batch/decoder.js'
 import { encodeRecordBatch } from '../record-batch/encoder.js'
 
-const dirs: string[] = []
-export const tempDir = (prefix = 'rivulet-integrity-'): string => {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  dirs.push(dir)
-  return dir
-}
-/** For afterEach. */
-export const removeTempDirs = (): void => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-}
-
 /** The directory as a crash would leave it (no close ran): a copy taken while the log is open. */
 export const crashCopy = (dir: string): string => {
-  const copy = tempDir()
+  const copy = tempDir('integrity')
   cpSync(dir, copy, { recursive: true })
   return copy
 }

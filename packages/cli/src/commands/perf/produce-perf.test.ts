@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { RecordBatchTooLargeError, Rivulet } from '@rivulet/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '@rivulet/test-kit'
 import { type Clock, systemClock } from './clock.js'
 import { runProducePerf } from './produce-perf.js'
 import type { WindowReport } from './progress.js'
@@ -23,12 +21,9 @@ const virtualClock = () => {
   return { clock, sleeps }
 }
 
-const dirs: string[] = []
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
 const embedded = async (partitions: number) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-perf-'))
-  dirs.push(dataDir)
+  const dataDir = tempDir('perf')
   const rv = await Rivulet.embedded({ dataDir })
   await rv.admin.createTopic('perf', { partitions })
   return rv

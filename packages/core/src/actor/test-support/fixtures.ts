@@ -70,15 +70,3 @@ export const quietSystem = (options: ActorSystemOptions = {}): { system: ActorSy
 /** Lets queued microtasks and one event-loop turn run. */
 export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
-/**
- * Polls `condition` every few milliseconds until it holds; fails naming `what` after `timeoutMs`
- * (generous: on a loaded machine the failure is then a timeout with a message, not a flake).
- */
-export const eventually = async (condition: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> => {
-  // performance.now(), not Date.now(): a test may have faked Date.
-  const deadline = performance.now() + timeoutMs
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}

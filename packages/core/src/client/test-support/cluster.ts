@@ -5,12 +5,10 @@
  * partition or a coordinator. Groups accept short session timeouts (from 10 ms) here.
  */
 import { baseOffsetAt, batchSizeAt, decodeRecords, lastOffsetAt } from '@rivulet/storage'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import type { ActorPath } from '../../actor/actor-path.js'
 import type { ActorRef, AskOptions, ReplyTo } from '../../actor/actor-ref.js'
-import { eventually, quietSystem } from '../../actor/test-support/fixtures.js'
+import { quietSystem } from '../../actor/test-support/fixtures.js'
 import { AskTimeoutError } from '../../actor/errors.js'
 import { startBroker } from '../../broker/broker-actor.js'
 import type { BrokerConfigInput } from '../../broker/broker-config.js'
@@ -19,6 +17,7 @@ import type { GroupMessage } from '../../group/group-protocol.js'
 import type { FetchResult, PartitionMessage } from '../../partition/partition-protocol.js'
 import type { ClusterConnection } from '../cluster-connection.js'
 import { lookupPartitionRef, lookupRef } from '../local-connection.js'
+import { eventually, tempDir } from '@rivulet/test-kit'
 
 export interface TestCluster {
   readonly connection: ClusterConnection
@@ -64,7 +63,7 @@ const loggingMetadata = (broker: ActorRef<BrokerMessage>, lookups: MetadataLooku
 })
 
 export const startTestCluster = (config: Partial<BrokerConfigInput> = {}): TestCluster => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-client-'))
+  const dataDir = tempDir('client')
   const { system } = quietSystem()
   const broker = startBroker(system, {
     dataDir,
@@ -216,7 +215,7 @@ export const parkedFetch = async (
     fetches
       .slice(after)
       .find((f) => f.path.endsWith(`.${topic}.${partition}`) && f.answeredBytes === undefined && (offset === undefined || f.offset === offset))
-  await eventually(() => waiting() !== undefined, 10_000, `a fetch of ${topic}-${partition} waiting at the partition`)
+  await eventually(() => waiting() !== undefined, { what: `a fetch of ${topic}-${partition} waiting at the partition`, timeoutMs: 10_000 })
   const fetch = waiting()!
   // Handled after the fetch: the fetch is parked by now (or answered, which the test sees).
   await partitionCaughtUp(connection, fetch.path)

@@ -69,7 +69,6 @@ export const startGroupTest = async (
   }
 }
 
-export { eventually } from '../../actor/test-support/fixtures.js'
 
 export const valueOf = (record: ConsumerRecord): string => record.value!.toString()
 
