@@ -27,6 +27,8 @@ describe('rivulet', () => {
     const { out, output } = capture()
     expect(await runCli(['--version'], output)).toBe(0)
     expect(out).toEqual([VERSION])
+    // The version is the package's own, not a copy that could drift from it.
+    expect(VERSION).toBe(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version)
   })
 
   it('dump-log prints batches and records as JSON lines', async () => {

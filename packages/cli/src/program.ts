@@ -1,4 +1,5 @@
 /** The `rivulet` command line: one subcommand per file in commands/. */
+import { createRequire } from 'node:module'
 import { Command, CommanderError } from 'commander'
 import { consumeCommand } from './commands/consume/consume.js'
 import { dumpLog } from './commands/dump-log.js'
@@ -9,7 +10,8 @@ import { produceCommand } from './commands/produce.js'
 import { topicCommand } from './commands/topic.js'
 import type { Output } from './output.js'
 
-export const VERSION = '0.1.0'
+/** The version of the installed @rivulet/cli package: its package.json sits one level above dist/ and src/. */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { readonly version: string }).version
 
 /** Runs the command line `argv` (without node and script) and resolves with the exit code. */
 export const runCli = async (argv: readonly string[], output: Output): Promise<number> => {
