@@ -4,3 +4,5 @@ export { subjectMatches, validatePublishSubject, validateSubscribeSubject } from
 export type { MessageHandler, PublishOptions, RequestOptions, Subscription, Transport, TransportMessage } from './transport.js'
 export { findNatsServer, NatsServerNotFoundError, NatsServerStartError, startNatsCluster, startNatsServer } from './nats-server-launcher.js'
 export type { NatsCluster, NatsServer, NatsServerOptions } from './nats-server-launcher.js'
+export { NatsTransport, NatsUnreachableError, PayloadTooLargeError } from './nats-transport.js'
+export type { NatsTransportOptions } from './nats-transport.js'
