@@ -35,6 +35,8 @@ export interface NatsServerOptions {
   readonly name?: string
   /** Join a cluster: its name, this server's route port, and the route URLs of the others. */
   readonly cluster?: { readonly name: string; readonly port: number; readonly routes: readonly string[] }
+  /** The client port; default: one the server picks (a restart test passes the old server's). */
+  readonly port?: number
   /** How long the server may take to write its ports file; default 10 s. */
   readonly startTimeoutMs?: number
 }
@@ -108,7 +110,7 @@ export const startNatsServer = async (options: NatsServerOptions = {}): Promise<
   const name = options.name ?? `rv-nats-${process.pid}-${counter++}`
   const dir = mkdtempSync(join(tmpdir(), `rivulet-${name}-`))
   const log = join(dir, 'server.log')
-  const args = ['-a', '127.0.0.1', '-p', '-1', '-m', '-1', '--ports_file_dir', dir, '-js', '-sd', join(dir, 'jetstream'), '-n', name, '-l', log]
+  const args = ['-a', '127.0.0.1', '-p', String(options.port ?? -1), '-m', '-1', '--ports_file_dir', dir, '-js', '-sd', join(dir, 'jetstream'), '-n', name, '-l', log]
   if (options.cluster !== undefined) {
     args.push('--cluster_name', options.cluster.name, '--cluster', `nats://127.0.0.1:${options.cluster.port}`)
     if (options.cluster.routes.length > 0) args.push('--routes', options.cluster.routes.join(','))

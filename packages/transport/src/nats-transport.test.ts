@@ -40,6 +40,29 @@ describe('NatsTransport', () => {
     }
   })
 
+  it('rides out a server restart: a request during the outage fails retriably, subscriptions come back', async () => {
+    const own = await startNatsServer()
+    let restarted: NatsServer | undefined
+    const a = await NatsTransport.connect({ servers: own.url })
+    const b = await NatsTransport.connect({ servers: own.url })
+    try {
+      b.subscribe('svc.echo', (m) => b.publish(m.reply!, m.data))
+      const echo = () => a.request('svc.echo', Buffer.from('hi'), { timeoutMs: 500 })
+      await eventually(() => echo().then(() => true, () => false), { what: 'the echo service' })
+      await own.stop()
+      const during = await rejectionOf(echo())
+      expect(['RequestTimeoutError', 'NoRespondersError']).toContain(during._tag)
+      restarted = await startNatsServer({ port: Number(new URL(own.url).port) })
+      await eventually(() => echo().then((reply) => Buffer.from(reply.data).toString() === 'hi', () => false), {
+        what: 'the echo service after the restart',
+        timeoutMs: 15_000,
+      })
+    } finally {
+      await Promise.all([a.close(), b.close()])
+      await restarted?.stop()
+    }
+  })
+
   it('reports an unreachable server within its connect timeout', async () => {
     const stopped = await startNatsServer()
     await stopped.stop()
