@@ -14,6 +14,7 @@ import { createTopicArguments, topicArgument, topicConfigArgument } from './admi
 import { InvalidArgumentError, InvalidClientOptionError } from './errors.js'
 import { type ConsumerGroupDescription, GroupAdmin, type GroupListing, type ResetOffsetsSpec } from './group-admin.js'
 import type { OffsetToCommit } from '../group/group-messages.js'
+import { offsetAtOrAfter } from './list-offsets.js'
 import { unwrapActorFailure } from './retry.js'
 import type { TopicLike } from './topic.js'
 
@@ -134,14 +135,9 @@ export class Admin {
       async (name) => {
         const metadata = await this.metadata(name)
         return Promise.all(
-          metadata.partitionLeaders.map(async (path, partition): Promise<PartitionOffset> => {
-            const leader = this.connection.partition(path)
-            const list = (spec: 'latest' | { readonly timestamp: number }) =>
-              leader.ask((replyTo) => ({ _tag: 'ListOffset', spec, replyTo }), { timeoutMs: this.requestTimeoutMs }).catch((error: unknown) => {
-                throw unwrapActorFailure(error)
-              })
-            return { partition, offset: (await list({ timestamp })) ?? (await list('latest'))! }
-          }),
+          metadata.partitionLeaders.map(
+            async (path, partition): Promise<PartitionOffset> => ({ partition, offset: await offsetAtOrAfter(this.connection.partition(path), timestamp, this.requestTimeoutMs) }),
+          ),
         )
       },
     )

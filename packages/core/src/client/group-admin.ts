@@ -12,6 +12,7 @@ import type { GroupPhase } from '../group/group-state.js'
 import type { ClusterConnection } from './cluster-connection.js'
 import { CoordinatorLink } from './coordinator-link.js'
 import { InvalidArgumentError } from './errors.js'
+import { listOffset, offsetAtOrAfter } from './list-offsets.js'
 import { keyOf } from './offset-committer.js'
 import type { TopicPartition } from './records.js'
 import { unwrapActorFailure } from './retry.js'
@@ -117,12 +118,11 @@ export class GroupAdmin {
     const offsets = await Promise.all(
       partitions.map(async (partition): Promise<OffsetToCommit> => {
         const leader = this.connection.partition(metadata.partitionLeaders[partition])
-        const list = (spec: 'earliest' | 'latest' | { readonly timestamp: number }) =>
-          leader.ask((replyTo) => ({ _tag: 'ListOffset', spec, replyTo }), { timeoutMs: this.requestTimeoutMs }).catch(rethrow)
+        const list = (spec: 'earliest' | 'latest') => listOffset(leader, spec, this.requestTimeoutMs)
         const { to } = spec
         if (to === 'earliest' || to === 'latest') return { topic, partition, offset: (await list(to))! }
         if (typeof to === 'object' && to !== null && 'timestamp' in to && Number.isFinite(to.timestamp)) {
-          return { topic, partition, offset: (await list({ timestamp: to.timestamp })) ?? (await list('latest'))! }
+          return { topic, partition, offset: await offsetAtOrAfter(leader, to.timestamp, this.requestTimeoutMs) }
         }
         if (typeof to === 'object' && to !== null && 'offset' in to) {
           const { offset } = to

@@ -21,7 +21,7 @@ import { type ByteBudget, HeldBytes } from './held-bytes.js'
 import { type DecodeFailureSink, RecordDecoder } from './record-decoder.js'
 import { isRetriable, unwrapActorFailure } from './retry.js'
 import { failureAction, nextStep, resetPosition, resumeFrom } from './feed-decisions.js'
-import { type FeedState, type Holding, holding, type OpenBatch, positionOf, type Ready, readyAt, type StartPosition, startingAt, stopped, unemittedBytes } from './feed-state.js'
+import { type FeedState, type Holding, holding, type LookingUp, type OpenBatch, positionOf, type Ready, readyAt, type StartPosition, startingAt, stopped, unemittedBytes } from './feed-state.js'
 import { absurd } from '../actor/actor.js'
 import type { Topic } from './topic.js'
 
@@ -187,7 +187,7 @@ export class PartitionFeed implements AcknowledgementTarget {
           })
           break
         case 'look-up-position':
-          await this.lookUpPosition(state as Extract<FeedState, { _tag: 'LookingUp' }>)
+          await this.lookUpPosition(state as LookingUp)
           break
         case 'fetch':
           await this.fetch(state as Ready)
@@ -241,7 +241,7 @@ export class PartitionFeed implements AcknowledgementTarget {
     }
   }
 
-  private async lookUpPosition(lookingUp: Extract<FeedState, { _tag: 'LookingUp' }>): Promise<void> {
+  private async lookUpPosition(lookingUp: LookingUp): Promise<void> {
     const spec = lookingUp.spec
     let found: bigint | undefined
     try {
